@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every check of the project: lint, format, types, then the whole test suite.
+# Expects the project installed in .venv (see the README's test command).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+
+echo "== ruff check"
+"$BIN/ruff" check src tests benchmarks
+echo "== ruff format --check"
+"$BIN/ruff" format --check src tests benchmarks
+echo "== mypy (strict, src)"
+"$BIN/mypy"
+echo "== pytest"
+set +e
+"$BIN/python" -m pytest "$@"
+rc=$?
+set -e
+if [ "$rc" -eq 5 ]; then
+  echo "pytest collected no tests: that is a failure" >&2
+  exit 1
+fi
+exit "$rc"

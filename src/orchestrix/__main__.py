@@ -1,0 +1,3 @@
+from orchestrix.cli import main
+
+main()

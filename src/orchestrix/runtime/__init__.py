@@ -1,0 +1,1 @@
+"""The local runtime: executor, static checks, the data store and the services a run uses."""

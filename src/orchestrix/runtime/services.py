@@ -1,0 +1,49 @@
+"""Building the services a run uses, once per process, and closing them cleanly."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from orchestrix import __version__
+from orchestrix.runtime.database import ensure_schema, make_engine
+from orchestrix.runtime.datastore import SqlDataStore, SqlSecretStore
+from orchestrix.runtime.mail import build_mailer
+from orchestrix.runtime.ratelimit import build_limiter
+from orchestrix.settings import Settings
+from orchestrix.tools.base import Services
+
+
+@asynccontextmanager
+async def open_services(
+    settings: Settings, *, engine: AsyncEngine | None = None
+) -> AsyncIterator[Services]:
+    """Services over ``settings``' database (or a given engine, which the caller owns)."""
+    own_engine = engine is None
+    if engine is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.resolved_database_url)
+    http = httpx.AsyncClient(
+        headers={"User-Agent": f"orchestrix/{__version__}"},
+        follow_redirects=True,
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+    )
+    limiter = build_limiter(settings)
+    try:
+        await ensure_schema(engine)
+        yield Services(
+            settings=settings,
+            datastore=SqlDataStore(engine),
+            secrets=SqlSecretStore(engine),
+            mailer=build_mailer(settings, engine),
+            limiter=limiter,
+            http=http,
+        )
+    finally:
+        await http.aclose()
+        await limiter.aclose()
+        if own_engine:
+            await engine.dispose()

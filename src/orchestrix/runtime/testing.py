@@ -1,0 +1,177 @@
+"""Running a workflow's own ``tests``: the examples the builder writes, which gate deploys.
+
+Tests run in order in one fresh namespace (a duplicate-signup test follows the signup test),
+each after its ``seed`` documents are stored; the namespace is emptied afterwards.
+
+A test's ``seed``, ``input`` and ``headers`` may use expressions with two extra functions:
+``hashPassword('secret')`` (an argon2id hash, to seed a user who can log in) and
+``jwt('user-id')`` (a token signed with the namespace's secret, to call a protected graph:
+``headers: {authorization: "Bearer {{ jwt('u1') }}"}``).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt as pyjwt
+from argon2 import PasswordHasher
+
+from orchestrix.runtime.executor import Executor
+from orchestrix.spec.expressions import FUNCTIONS, compile_template
+from orchestrix.spec.models import Workflow, WorkflowTest
+from orchestrix.tools.base import Services
+
+WILDCARD = "*"
+_hasher = PasswordHasher()
+
+
+def _hash_password(value: Any) -> str:
+    return _hasher.hash(str(value))
+
+
+def _test_functions(jwt_secret: str) -> dict[str, Callable[..., Any]]:
+    def make_jwt(subject: Any, claims: dict[str, Any] | None = None) -> str:
+        now = int(time.time())
+        payload = {**(claims or {}), "sub": str(subject), "iat": now, "exp": now + 3600}
+        return pyjwt.encode(payload, jwt_secret, algorithm="HS256")
+
+    return {**FUNCTIONS, "hashPassword": _hash_password, "jwt": make_jwt}
+
+
+@dataclass
+class TestResult:
+    __test__ = False
+
+    name: str
+    passed: bool
+    status: int
+    expected_status: int | None
+    body: Any
+    problems: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "passed": self.passed,
+            "status": self.status,
+            "expectedStatus": self.expected_status,
+            "body": self.body,
+            "problems": self.problems,
+        }
+
+
+@dataclass
+class TestReport:
+    __test__ = False
+
+    results: list[TestResult]
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for r in self.results if r.passed)
+
+    @property
+    def failed(self) -> int:
+        return len(self.results) - self.passed
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "passed": self.passed,
+            "failed": self.failed,
+            "results": [r.to_dict() for r in self.results],
+        }
+
+
+def subset_problems(expected: Any, actual: Any, path: str = "body") -> list[str]:
+    """Where ``actual`` does not contain ``expected`` ("*" matches any present value)."""
+    if expected == WILDCARD:
+        return [] if actual is not None else [f"{path} is missing"]
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return [f"{path} should be an object, got {actual!r}"]
+        problems = []
+        for key, value in expected.items():
+            if key not in actual:
+                problems.append(f"{path}.{key} is missing")
+            else:
+                problems.extend(subset_problems(value, actual[key], f"{path}.{key}"))
+        return problems
+    if expected != actual:
+        return [f"{path} should be {expected!r}, got {actual!r}"]
+    return []
+
+
+def _collections(workflow: Workflow) -> dict[str, list[str]]:
+    """Collections the graph touches, with the fields its inserts and updates keep unique."""
+    found: dict[str, list[str]] = {}
+    for tool in workflow.tools:
+        if tool.type.startswith("db") and isinstance(tool.config.get("collection"), str):
+            unique = found.setdefault(tool.config["collection"], [])
+            for name in tool.config.get("unique") or []:
+                if isinstance(name, str) and name not in unique:
+                    unique.append(name)
+    return found
+
+
+async def _seed(
+    services: Services,
+    namespace: str,
+    test: WorkflowTest,
+    unique: dict[str, list[str]],
+    functions: dict[str, Callable[..., Any]],
+) -> None:
+    for collection, documents in test.seed.items():
+        for document in documents:
+            rendered = compile_template(document).render({}, functions)
+            await services.datastore.insert(
+                namespace, collection, rendered, unique.get(collection, [])
+            )
+
+
+async def run_workflow_tests(
+    workflow: Workflow, services: Services, *, namespace: str | None = None
+) -> TestReport:
+    executor = Executor(workflow)
+    ns = namespace or f"test_{uuid.uuid4().hex[:16]}"
+    collections = _collections(workflow)
+    for test in workflow.tests:
+        for name in test.seed:
+            collections.setdefault(name, [])
+    functions = _test_functions(await services.secrets.get_or_create(ns, "jwt"))
+    results: list[TestResult] = []
+    try:
+        for test in workflow.tests:
+            await _seed(services, ns, test, collections, functions)
+            test_input = compile_template(test.input).render({}, functions)
+            headers = compile_template(test.headers).render({}, functions)
+            result = await executor.run(test_input, services, namespace=ns, headers=headers)
+            problems = []
+            expected_status = test.expect.status
+            if expected_status is not None and result.status != expected_status:
+                problems.append(f"status should be {expected_status}, got {result.status}")
+            if test.expect.body is not None:
+                problems.extend(subset_problems(test.expect.body, result.body))
+            results.append(
+                TestResult(
+                    name=test.name,
+                    passed=not problems,
+                    status=result.status,
+                    expected_status=expected_status,
+                    body=result.body,
+                    problems=problems,
+                )
+            )
+    finally:
+        if namespace is None:
+            for collection in collections:
+                await services.datastore.delete(ns, collection, {}, many=True)
+    return TestReport(results)

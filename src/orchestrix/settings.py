@@ -1,0 +1,124 @@
+"""All settings in one place: environment variables (``ORCHESTRIX_`` prefix) and ``.env``.
+
+Nothing else in Orchestrix reads ``os.environ``. The Archestra settings keep the names the
+original product used (``ARCHESTRA_API_KEY``...), without the prefix.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from orchestrix.errors import ConfigurationError
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".orchestrix"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ORCHESTRIX_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Where the embedded SQLite database, secrets and the mail outbox live.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the database (postgresql://... in production). "
+        "Unset: SQLite file `orchestrix.db` in the data directory.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL for rate limits shared between processes. Unset: in memory.",
+    )
+    run_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds one workflow run may take before it answers 504."
+    )
+    llm: str | None = Field(
+        default=None,
+        description="Model for the builder, e.g. `openai:gpt-4o-mini`. Unset: the offline rules "
+        "planner.",
+    )
+
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for sendEmail. Unset: mail goes to the outbox."
+    )
+    smtp_port: int = Field(default=587, description="SMTP port.")
+    smtp_username: str | None = Field(default=None, description="SMTP user name.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_from: str = Field(
+        default="orchestrix@localhost", description="Sender address when a tool names none."
+    )
+    smtp_tls: Literal["none", "starttls", "tls"] = Field(
+        default="none", description="Transport security: none, starttls or tls (implicit)."
+    )
+    smtp_timeout: float = Field(default=10.0, gt=0, description="Seconds per SMTP exchange.")
+
+    deploy_target: Literal["archestra", "local", "archestra-platform"] | None = Field(
+        default=None,
+        description="Where `deploy` sends a workflow. Unset: `archestra` when ARCHESTRA_API_KEY "
+        "is set, else `local`.",
+    )
+    host_api_key: SecretStr | None = Field(
+        default=None, description="Bearer key that `orchestrix host` demands on POST /mcp/agents."
+    )
+    archestra_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ARCHESTRA_API_KEY", "ORCHESTRIX_ARCHESTRA_API_KEY"),
+        description="API key for the Archestra deployment API.",
+    )
+    archestra_deployment_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "ARCHESTRA_DEPLOYMENT_ENDPOINT", "ORCHESTRIX_ARCHESTRA_DEPLOYMENT_ENDPOINT"
+        ),
+        description="URL that receives deployment requests.",
+    )
+    archestra_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ARCHESTRA_ENDPOINT", "ORCHESTRIX_ARCHESTRA_ENDPOINT"),
+        description="Archestra base URL; telemetry events are sent there when set.",
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The async SQLAlchemy URL actually used (driver filled in)."""
+        return async_database_url(self.database_url, self.data_dir)
+
+    @property
+    def resolved_deploy_target(self) -> str:
+        if self.deploy_target:
+            return self.deploy_target
+        return "archestra" if self.archestra_api_key else "local"
+
+
+def async_database_url(url: str | None, data_dir: Path) -> str:
+    """Turn a user-facing database URL into one with an async driver."""
+    if not url:
+        return f"sqlite+aiosqlite:///{data_dir / 'orchestrix.db'}"
+    for prefix, replacement in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgresql+psycopg://", "postgresql+asyncpg://"),
+        ("postgresql+psycopg2://", "postgresql+asyncpg://"),
+        ("sqlite:///", "sqlite+aiosqlite:///"),
+    ):
+        if url.startswith(prefix):
+            return replacement + url[len(prefix) :]
+    if url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+        return url
+    raise ConfigurationError(
+        "ORCHESTRIX_DATABASE_URL must be a postgresql:// or sqlite:/// URL", {"url": url}
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,74 @@
+"""Reading and writing spec files (YAML or JSON)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from orchestrix.errors import SpecError
+from orchestrix.spec.models import Workflow
+
+
+def pydantic_problems(error: ValidationError, prefix: str = "") -> list[dict[str, Any]]:
+    """Pydantic errors as the spec problem list (``path`` and ``message``)."""
+    problems = []
+    for item in error.errors():
+        path = ".".join(str(p) for p in item["loc"])
+        problems.append(
+            {"path": f"{prefix}{path}" if path else prefix.rstrip("."), "message": item["msg"]}
+        )
+    return problems
+
+
+def parse_workflow(data: Any) -> Workflow:
+    """Validate a decoded document as a workflow; every shape problem is listed at once."""
+    if not isinstance(data, dict):
+        raise SpecError(
+            "A workflow spec must be a mapping", [{"path": "", "message": "not an object"}]
+        )
+    try:
+        return Workflow.model_validate(data)
+    except ValidationError as e:
+        raise SpecError("The workflow spec is not valid", pydantic_problems(e)) from e
+
+
+def loads_workflow(text: str, *, fmt: str = "yaml") -> Workflow:
+    """Parse YAML (a superset of JSON) or JSON text into a workflow."""
+    try:
+        data = json.loads(text) if fmt == "json" else yaml.safe_load(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as e:
+        raise SpecError(
+            f"The spec is not valid {fmt.upper()}", [{"path": "", "message": str(e)}]
+        ) from e
+    return parse_workflow(data)
+
+
+def load_workflow(path: str | Path) -> Workflow:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise SpecError(
+            f"Cannot read {p}: {e.strerror}", [{"path": str(p), "message": str(e)}]
+        ) from e
+    return loads_workflow(text, fmt="json" if p.suffix.lower() == ".json" else "yaml")
+
+
+def dumps_workflow(workflow: Workflow, *, fmt: str = "yaml") -> str:
+    data = workflow.to_wire()
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def save_workflow(workflow: Workflow, path: str | Path) -> None:
+    """Write atomically: a crash never leaves a half-written spec."""
+    p = Path(path)
+    text = dumps_workflow(workflow, fmt="json" if p.suffix.lower() == ".json" else "yaml")
+    tmp = p.with_name(f".{p.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(p)

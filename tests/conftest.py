@@ -1,0 +1,106 @@
+"""Shared fixtures: real SQLite and PostgreSQL databases, Redis, and runtime services.
+
+PostgreSQL and Redis are the services on 127.0.0.1. Locally a missing service skips the tests
+that need it; under ``CI=true`` it fails them, so CI never passes on tests that did not run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from orchestrix.settings import Settings
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "ORCHESTRIX_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("ORCHESTRIX_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _unavailable(what: str, error: BaseException) -> None:
+    message = f"{what} is not reachable: {error!r}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: service tests must run)")
+    pytest.skip(message)
+
+
+async def _pg_exec(url: str, sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url, timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    name = f"orx_test_{uuid.uuid4().hex[:10]}"
+    try:
+        asyncio.run(_pg_exec(POSTGRES_ADMIN_URL, f'CREATE DATABASE "{name}"'))
+    except Exception as e:  # any connection failure means the service is not there
+        _unavailable("PostgreSQL", e)
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    asyncio.run(_pg_exec(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(REDIS_URL, socket_timeout=3)
+        client.ping()
+        client.close()
+    except Exception as e:
+        _unavailable("Redis", e)
+    return REDIS_URL
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test that takes this runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'orchestrix.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Embedded-default settings in a private data directory (SQLite, outbox, memory limits)."""
+    return Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def any_settings(tmp_path: Path, database_url: str) -> Settings:
+    """Settings on SQLite and on PostgreSQL (parametrized through ``database_url``)."""
+    return Settings(data_dir=tmp_path, database_url=database_url, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def services(settings: Settings) -> AsyncIterator[object]:
+    from orchestrix.runtime.services import open_services
+
+    async with open_services(settings) as svc:
+        yield svc
+
+
+@pytest.fixture
+async def any_services(any_settings: Settings) -> AsyncIterator[object]:
+    from orchestrix.runtime.services import open_services
+
+    async with open_services(any_settings) as svc:
+        yield svc
+
+
+def unique_namespace() -> str:
+    return f"t{uuid.uuid4().hex[:12]}"
