@@ -47,6 +47,18 @@ class Settings(BaseSettings):
         "planner.",
     )
 
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        gt=0,
+        description="Largest request body the API accepts, in bytes; larger bodies answer 413.",
+    )
+    auth: Literal["none", "tokens"] = Field(
+        default="none",
+        description="Owner identity for the API: `none` takes `ownerId` as given (local mode, "
+        "bind to loopback); `tokens` demands `Authorization: Bearer <token>` from "
+        "`orchestrix token create`.",
+    )
+
     smtp_host: str | None = Field(
         default=None, description="SMTP server for sendEmail. Unset: mail goes to the outbox."
     )
