@@ -73,13 +73,30 @@ class Settings(BaseSettings):
     )
     smtp_timeout: float = Field(default=10.0, gt=0, description="Seconds per SMTP exchange.")
 
-    deploy_target: Literal["archestra", "local", "archestra-platform"] | None = Field(
+    deploy_target: Literal["archestra", "local", "host", "archestra-platform"] | None = Field(
         default=None,
         description="Where `deploy` sends a workflow. Unset: `archestra` when ARCHESTRA_API_KEY "
         "is set, else `local`.",
     )
     host_api_key: SecretStr | None = Field(
         default=None, description="Bearer key that `orchestrix host` demands on POST /mcp/agents."
+    )
+    host_url: str | None = Field(
+        default=None,
+        description="Base URL of an `orchestrix host` that the `host` deploy target sends to.",
+    )
+    host_public_url: str | None = Field(
+        default=None,
+        description="Public base URL put in the endpoints a host hands out (behind a proxy). "
+        "Unset: the URL the deployment request came in on.",
+    )
+    deploy_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds one request to a deploy target may take."
+    )
+    otlp_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP traces endpoint; when set (and opentelemetry-sdk is installed) "
+        "executions are exported as spans.",
     )
     archestra_api_key: SecretStr | None = Field(
         default=None,
