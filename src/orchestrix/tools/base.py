@@ -8,6 +8,7 @@ are described here as protocols and provided by :mod:`orchestrix.runtime`.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -153,8 +154,9 @@ class Tool:
 
     type: ClassVar[str]
     summary: ClassVar[str] = ""
-    Config: ClassVar[type[ToolConfig]] = ToolConfig
-    Output: ClassVar[type[BaseModel] | None] = None
+    # ``builtins.type``: inside this class, ``type`` names the class variable above.
+    Config: ClassVar[builtins.type[ToolConfig]] = ToolConfig
+    Output: ClassVar[builtins.type[BaseModel] | None] = None
     #: True when the tool changes nothing outside the run (for MCP's readOnlyHint).
     read_only: ClassVar[bool] = True
     #: True for ``response``: a run that reaches it ends there.

@@ -1,0 +1,135 @@
+"""hashPassword and verifyPassword: argon2id hashes, constant-time checks, one 401 for all."""
+
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher, Type, extract_parameters
+
+from orchestrix.errors import Unauthorized, ValidationFailed
+from orchestrix.runtime.executor import Executor
+from orchestrix.spec.models import Workflow
+from orchestrix.tools import verify_password as verify_module
+from orchestrix.tools.base import RunContext, Services
+from orchestrix.tools.hash_password import HashPassword, HashPasswordConfig
+from orchestrix.tools.verify_password import VerifyPassword, VerifyPasswordConfig
+from tests.conftest import unique_namespace
+
+
+def _ctx(services: Services) -> RunContext:
+    return RunContext(
+        workflow=Workflow(name="Passwords"),
+        input={},
+        services=services,
+        namespace=unique_namespace(),
+    )
+
+
+async def _hash(services: Services, value: str | None) -> str:
+    out = await HashPassword().run(_ctx(services), HashPasswordConfig(value=value))
+    return out.hash
+
+
+async def _verify(services: Services, password: str | None, hash_: str | None, **kw: str) -> bool:
+    config = VerifyPasswordConfig.model_validate({"password": password, "hash": hash_, **kw})
+    out = await VerifyPassword().run(_ctx(services), config)
+    return out.valid
+
+
+async def test_the_hash_is_argon2id_and_verifies(services: Services) -> None:
+    hashed = await _hash(services, "correct-horse-1")
+    assert hashed.startswith("$argon2id$")
+    assert extract_parameters(hashed).type is Type.ID
+    assert "correct-horse-1" not in hashed
+    assert PasswordHasher().verify(hashed, "correct-horse-1")
+    # a fresh salt every time
+    assert await _hash(services, "correct-horse-1") != hashed
+
+
+async def test_an_empty_password_is_refused(services: Services) -> None:
+    for value in ("", None):
+        with pytest.raises(ValidationFailed) as info:
+            await _hash(services, value)
+        assert info.value.status == 400
+
+
+async def test_the_right_password_verifies(services: Services) -> None:
+    hashed = await _hash(services, "s3cret-pass")
+    assert await _verify(services, "s3cret-pass", hashed) is True
+
+
+@pytest.mark.parametrize("given", ["S3cret-pass", "s3cret-pas", "", None])
+async def test_a_wrong_password_is_401(services: Services, given: str | None) -> None:
+    hashed = await _hash(services, "s3cret-pass")
+    with pytest.raises(Unauthorized) as info:
+        await _verify(services, given, hashed)
+    assert (info.value.status, info.value.message) == (401, "Invalid credentials")
+
+
+@pytest.mark.parametrize("stored", [None, "", "not-a-hash", "$argon2id$v=19$m=1,t=1,p=1$broken"])
+async def test_a_missing_or_malformed_hash_is_the_same_401(
+    services: Services, stored: str | None
+) -> None:
+    with pytest.raises(Unauthorized) as info:
+        await _verify(services, "anything", stored, message="Invalid email or password")
+    assert info.value.message == "Invalid email or password"
+    # without a hash the password was still checked against a dummy hash
+    assert verify_module._dummy_hash is not None
+    assert verify_module._dummy_hash.startswith("$argon2id$")
+
+
+LOGIN = Workflow.model_validate(
+    {
+        "name": "Login",
+        "inputSchema": {
+            "type": "object",
+            "required": ["email", "password"],
+            "properties": {"email": {"type": "string"}, "password": {"type": "string"}},
+        },
+        "tools": [
+            {"id": "input", "type": "input"},
+            {
+                "id": "user",
+                "type": "dbFind",
+                "config": {
+                    "collection": "users",
+                    "where": {"email": "{{ input.email }}"},
+                    "required": False,
+                },
+            },
+            {
+                "id": "check",
+                "type": "verifyPassword",
+                "config": {
+                    "password": "{{ input.password }}",
+                    "hash": "{{ steps.user.passwordHash }}",
+                    "message": "Invalid email or password",
+                },
+            },
+            {"id": "ok", "type": "response", "config": {"body": {"id": "{{ steps.user.id }}"}}},
+        ],
+    }
+)
+
+
+async def test_login_through_the_executor(any_services: Services) -> None:
+    ns = unique_namespace()
+    user = await any_services.datastore.insert(
+        ns,
+        "users",
+        {"email": "ada@example.com", "passwordHash": await _hash(any_services, "pw-12345")},
+        ["email"],
+    )
+    executor = Executor(LOGIN)
+    ok = await executor.run(
+        {"email": "ada@example.com", "password": "pw-12345"}, any_services, namespace=ns
+    )
+    assert (ok.status, ok.body) == (200, {"id": user["id"]})
+    wrong = await executor.run(
+        {"email": "ada@example.com", "password": "nope"}, any_services, namespace=ns
+    )
+    unknown = await executor.run(
+        {"email": "bob@example.com", "password": "pw-12345"}, any_services, namespace=ns
+    )
+    for result in (wrong, unknown):
+        assert result.status == 401
+        assert result.body == {"error": "Invalid email or password", "details": None}
