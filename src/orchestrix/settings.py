@@ -116,6 +116,61 @@ class Settings(BaseSettings):
         description="Archestra base URL; telemetry events are sent there when set.",
     )
 
+    # The `archestra-platform` target: your own Archestra platform (docs/archestra-platform.md).
+    archestra_platform_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ORCHESTRIX_ARCHESTRA_PLATFORM_URL", "ARCHESTRA_BASE_URL"),
+        description="Base URL of your Archestra platform's API, e.g. `http://localhost:9000`.",
+    )
+    archestra_platform_api_key: SecretStr | None = Field(
+        default=None,
+        description="Archestra API key, sent as the `Authorization` header. Unset: "
+        "ARCHESTRA_API_KEY.",
+    )
+    archestra_platform_dashboard_url: str | None = Field(
+        default=None,
+        description="Archestra's web UI, e.g. `http://localhost:3000`, for dashboard links. "
+        "Unset: the platform URL.",
+    )
+    archestra_gateway_id: str | None = Field(
+        default=None,
+        description="Id of the Archestra profile whose MCP gateway gets the workflow's tool. "
+        "Unset: the profile named by ORCHESTRIX_ARCHESTRA_GATEWAY_NAME.",
+    )
+    archestra_gateway_name: str = Field(
+        default="Orchestrix",
+        min_length=1,
+        description="Name of the profile (MCP gateway) used when no id is set; created if missing.",
+    )
+    archestra_platform_transport: Literal["stdio", "streamable-http"] = Field(
+        default="stdio",
+        description="How Archestra's MCP runtime talks to `orchestrix mcp`: `stdio` or "
+        "`streamable-http` (on ORCHESTRIX_ARCHESTRA_PLATFORM_HTTP_PORT, path `/mcp`).",
+    )
+    archestra_platform_http_port: int = Field(
+        default=8080, ge=1, le=65535, description="Port of `orchestrix mcp` over streamable HTTP."
+    )
+    archestra_platform_command: str = Field(
+        default="orchestrix",
+        min_length=1,
+        description="How Archestra's runtime starts Orchestrix: `orchestrix` or `uvx orchestrix` "
+        "(split like a shell would).",
+    )
+    archestra_platform_docker_image: str | None = Field(
+        default=None,
+        description="Image Archestra's runtime runs that command in. Unset: the platform's own.",
+    )
+    archestra_platform_install_timeout: float = Field(
+        default=300.0,
+        gt=0,
+        description="Seconds to wait for Archestra to start the server and discover its tool.",
+    )
+    spec: str | None = Field(
+        default=None,
+        description="A workflow spec inline (JSON or YAML): what `orchestrix mcp` serves when "
+        "given no file. The `archestra-platform` target passes the spec this way.",
+    )
+
     @property
     def resolved_database_url(self) -> str:
         """The async SQLAlchemy URL actually used (driver filled in)."""
