@@ -1,0 +1,187 @@
+"""The host runtime of one worker: the database, the services runs use, and a cache of
+compiled agents kept in step with the shared database.
+
+Workers hold no state of their own: an agent is read from the database on its first request,
+compiled once, and recompiled when its ``revision`` moves (another worker accepted a new
+version). Each request checks the revision with one indexed read, so a replaced or deleted
+agent is seen by every worker on its next request, with no restart and no message bus.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from orchestrix.errors import OrchestrixError, SpecError
+from orchestrix.host.agents import AgentRecord, AgentRepository
+from orchestrix.runtime.database import make_engine
+from orchestrix.runtime.executor import ExecutionResult, Executor
+from orchestrix.runtime.mcp import McpMount
+from orchestrix.runtime.services import open_services
+from orchestrix.settings import Settings
+from orchestrix.spec.io import parse_workflow
+from orchestrix.spec.models import Workflow
+from orchestrix.store.migrate import migrate
+from orchestrix.telemetry import DISABLED, Telemetry, span
+from orchestrix.tools.base import Services
+
+log = logging.getLogger("orchestrix.host")
+
+
+class AgentUnavailable(OrchestrixError):
+    """A stored agent that this worker cannot compile (e.g. a tool type it does not know)."""
+
+    status = 500
+    code = "agent_unavailable"
+
+
+@dataclass(eq=False)
+class LoadedAgent:
+    record: AgentRecord
+    workflow: Workflow
+    executor: Executor
+
+
+class HostRuntime:
+    """One worker's view of the deployed agents. Enter :meth:`running` in the app lifespan."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        engine: AsyncEngine | None = None,
+        telemetry: Telemetry | None = None,
+    ) -> None:
+        self.settings = settings
+        self._given_engine = engine
+        self.telemetry = telemetry or DISABLED
+        self.mount = McpMount()
+        self._agents: dict[str, LoadedAgent] = {}
+        self._engine: AsyncEngine | None = None
+        self._repo: AgentRepository | None = None
+        self._services: Services | None = None
+
+    @property
+    def agents(self) -> AgentRepository:
+        if self._repo is None:
+            raise RuntimeError("the host runtime is not running (enter HostRuntime.running())")
+        return self._repo
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("the host runtime is not running (enter HostRuntime.running())")
+        return self._services
+
+    @property
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
+            raise RuntimeError("the host runtime is not running (enter HostRuntime.running())")
+        return self._engine
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[HostRuntime]:
+        async with AsyncExitStack() as stack:
+            engine = self._given_engine
+            if engine is None:
+                self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+                engine = make_engine(self.settings.resolved_database_url)
+                stack.push_async_callback(engine.dispose)
+            await migrate(engine)
+            self._engine = engine
+            sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
+                engine, expire_on_commit=False
+            )
+            self._repo = AgentRepository(sessions)
+            self._services = await stack.enter_async_context(
+                open_services(self.settings, engine=engine)
+            )
+            await stack.enter_async_context(self.mount.running())
+            try:
+                yield self
+            finally:
+                self._agents.clear()
+                self._repo = None
+                self._services = None
+                self._engine = None
+
+    # -- the cache --------------------------------------------------------------------------
+
+    async def load(self, agent_id: str) -> LoadedAgent | None:
+        """The agent as deployed now (None when it is not), compiled once per revision."""
+        revision = await self.agents.revision(agent_id)
+        cached = self._agents.get(agent_id)
+        if revision is None:
+            if cached is not None:
+                self.forget(agent_id)
+            return None
+        if cached is not None and cached.record.revision == revision:
+            return cached
+        record = await self.agents.get(agent_id)
+        if record is None:
+            self.forget(agent_id)
+            return None
+        return self._compile(record)
+
+    def _compile(self, record: AgentRecord) -> LoadedAgent:
+        try:
+            workflow = parse_workflow(record.spec)
+            executor = Executor(workflow)
+        except SpecError as e:
+            log.error(
+                "agent %s (revision %d) cannot be compiled: %s", record.id, record.revision, e
+            )
+            raise AgentUnavailable(
+                "The agent cannot be run by this host",
+                {"agentId": record.id, "problems": e.details},
+            ) from e
+        loaded = LoadedAgent(record, workflow, executor)
+        current = self._agents.get(record.id)
+        if current is None or current.record.revision <= record.revision:
+            self._agents[record.id] = loaded
+            self.mount.put(record.id, workflow, self._mcp_runner(record.id))
+        return loaded
+
+    def remember(self, record: AgentRecord) -> None:
+        """Warm the cache with a record this worker just wrote."""
+        with suppress(AgentUnavailable):
+            self._compile(record)
+
+    def forget(self, agent_id: str) -> None:
+        self._agents.pop(agent_id, None)
+        self.mount.remove(agent_id)
+
+    # -- runs -------------------------------------------------------------------------------
+
+    async def run(
+        self, agent: LoadedAgent, arguments: dict[str, Any], headers: dict[str, str], *, via: str
+    ) -> ExecutionResult:
+        record = agent.record
+        with span("orchestrix.execution", agent_id=record.id, revision=record.revision, via=via):
+            result = await agent.executor.run(
+                arguments, self.services, namespace=record.id, headers=headers
+            )
+        self.telemetry.emit(
+            "workflow_run",
+            server_id=record.server_id,
+            agent_id=record.id,
+            via=via,
+            status=result.status,
+            durationMs=round(result.duration_ms, 3),
+            version=record.version,
+        )
+        return result
+
+    def _mcp_runner(self, agent_id: str) -> Any:
+        async def run(arguments: dict[str, Any], headers: dict[str, str]) -> ExecutionResult:
+            agent = self._agents.get(agent_id)
+            if agent is None:
+                raise OrchestrixError("The agent is no longer deployed", {"agentId": agent_id})
+            return await self.run(agent, arguments, headers, via="mcp")
+
+        return run
