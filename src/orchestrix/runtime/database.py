@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     event,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
@@ -116,7 +117,18 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+#: Key of the PostgreSQL advisory lock that serializes ``ensure_schema`` across processes.
+SCHEMA_LOCK_KEY = 0x6F72785F736368  # "orx_sch"
+
+
 async def ensure_schema(engine: AsyncEngine) -> None:
-    """Create the data-plane tables that are missing (safe to call from many processes)."""
+    """Create the data-plane tables that are missing (safe to call from many processes).
+
+    On PostgreSQL, concurrent ``CREATE TABLE``s of one name fail on the catalog's unique
+    index, so each caller first takes a transaction-scoped advisory lock: the first creates
+    the tables, the others then find them.
+    """
     async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
         await conn.run_sync(metadata.create_all, checkfirst=True)
