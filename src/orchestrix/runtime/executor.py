@@ -9,6 +9,7 @@ something a request can cause: it answers ``{status, body, logs}``.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import logging
 import time
 from collections.abc import Mapping
@@ -83,7 +84,7 @@ class _Step:
     id: str
     type: str
     tool: Tool
-    config_model: type[ToolConfig]
+    config_model: builtins.type[ToolConfig]
     template: Template
     guard: Expression | None
     static_config: ToolConfig | None

@@ -8,12 +8,12 @@ to steps that ran before, hashed passwords) is the job of :mod:`orchestrix.spec.
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
-API_VERSION = "orchestrix/v1"
+API_VERSION: Final = "orchestrix/v1"
 TOOL_ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
