@@ -2,7 +2,9 @@
 
 In stdio mode standard output carries the protocol and nothing else: logs go to stderr.
 ``--config`` prints the ``mcpServers`` snippet that Claude Desktop, Cursor and other clients
-read, with absolute paths so it works from any working directory.
+read, with absolute paths so it works from any working directory. With no file, the spec
+comes inline from ``ORCHESTRIX_SPEC`` (how Archestra's MCP runtime starts it, see
+docs/archestra-platform.md); ``--transport streamable-http`` serves it at ``/mcp`` on a port.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -19,6 +21,8 @@ from orchestrix.errors import SpecError
 from orchestrix.settings import get_settings
 from orchestrix.spec.io import load_workflow
 from orchestrix.spec.models import Workflow
+
+Transport = Literal["stdio", "streamable-http"]
 
 
 def _load(target: str) -> tuple[Path, Workflow]:
@@ -75,7 +79,13 @@ def client_config(spec: Path, workflow: Workflow) -> dict[str, Any]:
 
 @app.command("mcp")
 def mcp_command(
-    target: Annotated[str, typer.Argument(help="A workflow spec (.yaml, .yml or .json).")],
+    target: Annotated[
+        str | None,
+        typer.Argument(
+            help="A workflow spec (.yaml, .yml or .json). Omitted: the spec itself in the "
+            "ORCHESTRIX_SPEC environment variable (JSON or YAML)."
+        ),
+    ] = None,
     config: Annotated[
         bool,
         typer.Option(
@@ -86,18 +96,77 @@ def mcp_command(
         str | None,
         typer.Option(help="Data namespace (default: metadata.namespace, else the name's slug)."),
     ] = None,
+    transport: Annotated[
+        Transport, typer.Option(help="stdio, or streamable-http on --host/--port at /mcp.")
+    ] = "stdio",
+    host: Annotated[str, typer.Option(help="Interface for streamable-http.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port for streamable-http.")] = 8080,
 ) -> None:
-    """Serve a workflow as an MCP server over stdio (one tool), for desktop MCP clients."""
-    spec, workflow = _load(target)
-    if config:
-        print_json(client_config(spec, workflow))
-        return
+    """Serve a workflow as an MCP server (one tool): over stdio for desktop MCP clients, or
+    over streamable HTTP."""
+    if target is None:
+        if config:
+            fail("--config needs a spec file")
+        workflow = _load_inline()
+    else:
+        spec, workflow = _load(target)
+        if config:
+            print_json(client_config(spec, workflow))
+            return
     from orchestrix.cli.run import spec_namespace
 
     logging.basicConfig(
         stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
-    run_async(_serve_stdio(workflow, namespace or spec_namespace(workflow)))
+    if transport == "streamable-http":
+        run_async(_serve_http(workflow, namespace or spec_namespace(workflow), host, port))
+    else:
+        run_async(_serve_stdio(workflow, namespace or spec_namespace(workflow)))
+
+
+def _load_inline() -> Workflow:
+    """The spec given inline in ORCHESTRIX_SPEC, as the `archestra-platform` target passes it."""
+    from orchestrix.runtime.checks import ensure_valid
+    from orchestrix.spec.io import loads_workflow
+
+    text = get_settings().spec
+    if not text or not text.strip():
+        fail("pass a spec file, or set ORCHESTRIX_SPEC to the spec itself (JSON or YAML)")
+    try:
+        workflow = loads_workflow(text)
+        ensure_valid(workflow)
+    except SpecError as e:
+        fail(f"ORCHESTRIX_SPEC: {describe_error(e)}")
+    return workflow
+
+
+async def _serve_http(workflow: Workflow, namespace: str, host: str, port: int) -> None:
+    """The workflow at http://HOST:PORT/mcp (stateless streamable HTTP), until stopped."""
+    import uvicorn
+    from starlette.responses import JSONResponse
+    from starlette.types import Receive, Scope, Send
+
+    from orchestrix.runtime.executor import Executor
+    from orchestrix.runtime.mcp import McpMount, run_with_services
+    from orchestrix.runtime.services import open_services
+
+    mount = McpMount()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].rstrip("/") == "/mcp":
+            await mount.handle("workflow", scope, receive, send)
+        elif scope["type"] == "http":
+            missing = {"error": "Not found: the MCP endpoint is /mcp", "details": None}
+            await JSONResponse(missing, status_code=404)(scope, receive, send)
+
+    async with open_services(get_settings()) as services:
+        run = run_with_services(Executor(workflow), services, namespace=namespace)
+        mount.put("workflow", workflow, run)
+        server = uvicorn.Server(
+            uvicorn.Config(app, host=host, port=port, lifespan="off", log_level="warning")
+        )
+        async with mount.running():
+            await server.serve()
 
 
 async def _serve_stdio(workflow: Workflow, namespace: str) -> None:
