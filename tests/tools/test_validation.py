@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -343,3 +346,31 @@ def test_a_violation_names_only_declared_fields(value: dict[str, Any]) -> None:
         if required not in value:
             assert {"field": required, "message": f"{required} is required"} in problems
     assert validator_for(SIGNUP_SCHEMA).is_valid(value) == (problems == [])
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "tools.md"
+
+
+async def test_the_documented_validation_examples(services: Services) -> None:
+    """docs/tools.md's validation section: its rule example and its sample answer."""
+    section = DOCS.read_text().split("## Validation", 1)[1].split("\n## ", 1)[0]
+    answer = json.loads(section.split("```json", 1)[1].split("```", 1)[0])
+    [step] = yaml.safe_load(section.split("```yaml", 1)[1].split("```", 1)[0])
+    schema = {
+        "type": "object",
+        "required": ["email", "password"],
+        "properties": {
+            "email": {"type": "string", "format": "email"},
+            "password": {"type": "string", "minLength": 8},
+            "confirm": {"type": "string"},
+        },
+    }
+    workflow = Workflow.model_validate({"name": "Docs", "inputSchema": schema, "tools": [step]})
+    result = await Executor(workflow).run(
+        {"email": "nope", "password": "short", "confirm": "other"}, services, namespace="d"
+    )
+    assert result.status == 400
+    assert result.body == {
+        "error": answer["error"],
+        "details": [*answer["details"], {"field": "confirm", "message": "passwords do not match"}],
+    }

@@ -128,30 +128,24 @@ class HttpRequest(Tool):
                     url,
                     headers=config.headers,
                     params=params or None,
-                    json=config.body if config.body is not None else None,
+                    json=config.body,
                     timeout=config.timeout,
                 )
-            except httpx.TimeoutException as e:
-                error = UpstreamError(
-                    f"The upstream did not answer within {config.timeout:g} seconds",
-                    {"url": where, "status": None, "reason": "timeout", "attempts": attempt + 1},
-                )
-                if attempt == config.retries:
-                    raise error from e
-                continue
-            except httpx.TransportError as e:
-                error = UpstreamError(
-                    "Could not reach the upstream",
+            except httpx.TransportError as e:  # timeouts, refused connections, resets...
+                if attempt < config.retries:
+                    continue
+                timed_out = isinstance(e, httpx.TimeoutException)
+                raise UpstreamError(
+                    f"The upstream did not answer within {config.timeout:g} seconds"
+                    if timed_out
+                    else "Could not reach the upstream",
                     {
                         "url": where,
                         "status": None,
-                        "reason": type(e).__name__,
+                        "reason": "timeout" if timed_out else type(e).__name__,
                         "attempts": attempt + 1,
                     },
-                )
-                if attempt == config.retries:
-                    raise error from e
-                continue
+                ) from e
             if response.status_code < 500:
                 break
         assert response is not None
