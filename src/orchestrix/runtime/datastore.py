@@ -459,12 +459,18 @@ class SqlDataStore:
     # writing
 
     async def insert(
-        self, namespace: str, collection: str, document: Mapping[str, Any], unique: list[str]
+        self,
+        namespace: str,
+        collection: str,
+        document: Mapping[str, Any],
+        unique: list[str],
+        *,
+        record_id: str | None = None,
     ) -> dict[str, Any]:
         _check_names(namespace, collection)
         data = _fields(document, "document")
         unique_fields = _unique_fields(unique)
-        record_id = str(uuid.uuid4())
+        record_id = record_id or str(uuid.uuid4())
         now = _now()
         async with _writing(self.engine) as conn:
             await conn.execute(

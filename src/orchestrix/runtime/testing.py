@@ -1,7 +1,8 @@
 """Running a workflow's own ``tests``: the examples the builder writes, which gate deploys.
 
 Tests run in order in one fresh namespace (a duplicate-signup test follows the signup test),
-each after its ``seed`` documents are stored; the namespace is emptied afterwards.
+each after its ``seed`` documents are stored (a seed document's ``id`` is kept, so a test can
+look it up); the namespace is emptied afterwards.
 
 A test's ``seed``, ``input`` and ``headers`` may use expressions with two extra functions:
 ``hashPassword('secret')`` (an argon2id hash, to seed a user who can log in) and
@@ -132,8 +133,13 @@ async def _seed(
     for collection, documents in test.seed.items():
         for document in documents:
             rendered = compile_template(document).render({}, functions)
+            given = rendered.get("id") if isinstance(rendered, dict) else None
             await services.datastore.insert(
-                namespace, collection, rendered, unique.get(collection, [])
+                namespace,
+                collection,
+                rendered,
+                unique.get(collection, []),
+                record_id=given if isinstance(given, str) and given else None,
             )
 
 

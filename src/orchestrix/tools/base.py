@@ -46,10 +46,17 @@ class DataStore(Protocol):
     """Collections of JSON documents with unique fields enforced by the database."""
 
     async def insert(
-        self, namespace: str, collection: str, document: Mapping[str, Any], unique: list[str]
+        self,
+        namespace: str,
+        collection: str,
+        document: Mapping[str, Any],
+        unique: list[str],
+        *,
+        record_id: str | None = None,
     ) -> dict[str, Any]:
         """Store a document; returns it with ``id``, ``createdAt``, ``updatedAt``.
-        Raises ``Conflict`` when a unique field's value is taken."""
+        Raises ``Conflict`` when a unique field's value is taken. ``record_id`` sets the id
+        (test seeds only; tools never pass it)."""
         ...
 
     async def find_one(
