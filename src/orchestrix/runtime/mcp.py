@@ -201,7 +201,8 @@ class _Endpoint:
     inflight: int = 0
     retired: bool = False
     ready: anyio.Event | None = None  # created when the manager starts; set once it runs
-    stop: anyio.Event | None = None  # ends the manager's run
+    retire: anyio.Event | None = None  # set when replaced or removed
+    idle: anyio.Event | None = None  # set when retired and the last call is done
 
 
 def _problem(status: int, message: str, details: Any = None) -> JSONResponse:
@@ -298,48 +299,44 @@ class McpMount:
         for endpoint in self._endpoints.values():  # a mount can be run again
             if endpoint.ready is not None:
                 endpoint.manager = _fresh_manager(endpoint.manager)
-                endpoint.ready = endpoint.stop = None
+                endpoint.ready = endpoint.retire = endpoint.idle = None
 
     async def _serve(self, endpoint: _Endpoint, *, task_status: TaskStatus[None]) -> None:
-        assert endpoint.stop is not None
+        """Run the endpoint's SDK manager until it is retired and its last call is done."""
+        assert endpoint.retire is not None and endpoint.idle is not None
         async with endpoint.manager.run():
             task_status.started()
-            await endpoint.stop.wait()
+            await endpoint.retire.wait()
+            if endpoint.inflight:
+                # The last call to finish sets ``idle``; a call that hangs is cut off here.
+                with anyio.move_on_after(self._drain_timeout):
+                    await endpoint.idle.wait()
 
     async def _start(self, endpoint: _Endpoint) -> None:
-        """Run the endpoint's SDK manager (once), in the mount's task group."""
+        """Start the endpoint's SDK manager (once), in the mount's task group."""
         if endpoint.ready is not None:
             await endpoint.ready.wait()
             return
         if self._tg is None:
             raise RuntimeError("McpMount.handle() needs McpMount.running() to be entered")
         endpoint.ready = anyio.Event()
-        endpoint.stop = anyio.Event()
+        endpoint.retire = anyio.Event()
+        endpoint.idle = anyio.Event()
         await self._tg.start(self._serve, endpoint)
         endpoint.ready.set()
+        if endpoint.retired:  # replaced while it started: serve this call, then stop
+            endpoint.retire.set()
 
     def _retire(self, endpoint: _Endpoint) -> None:
+        """Stop an endpoint once the calls running on it are done (from any thread)."""
         endpoint.retired = True
-        if endpoint.ready is None or self._tg is None or self._loop is None:
-            return  # never started: nothing runs (a late request stops what it started)
+        retire, loop = endpoint.retire, self._loop
+        if retire is None or loop is None:
+            return  # never started: nothing runs
         if threading.get_ident() == self._loop_thread:
-            self._tg.start_soon(self._drain, endpoint)
+            retire.set()
         else:  # put() or remove() called from a worker thread
-            self._loop.call_soon_threadsafe(self._start_drain, endpoint)
-
-    def _start_drain(self, endpoint: _Endpoint) -> None:
-        if self._tg is not None:
-            self._tg.start_soon(self._drain, endpoint)
-
-    async def _drain(self, endpoint: _Endpoint) -> None:
-        """Let the calls running on a replaced endpoint finish, then stop its manager."""
-        assert endpoint.ready is not None and endpoint.stop is not None
-        await endpoint.ready.wait()
-        if endpoint.inflight:
-            # The last call to finish sets ``stop``; a call that hangs is cut off here.
-            with anyio.move_on_after(self._drain_timeout):
-                await endpoint.stop.wait()
-        endpoint.stop.set()
+            loop.call_soon_threadsafe(retire.set)
 
     # -- requests -----------------------------------------------------------------------------
 
@@ -369,8 +366,8 @@ class McpMount:
             await endpoint.manager.handle_request(scope, receive, send)
         finally:
             endpoint.inflight -= 1
-            if endpoint.retired and endpoint.inflight == 0 and endpoint.stop is not None:
-                endpoint.stop.set()
+            if endpoint.retired and endpoint.inflight == 0 and endpoint.idle is not None:
+                endpoint.idle.set()
 
 
 def _fresh_manager(old: StreamableHTTPSessionManager) -> StreamableHTTPSessionManager:

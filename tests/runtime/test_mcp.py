@@ -1,0 +1,161 @@
+"""The MCP adapter in process: the SDK's own client against a workflow's server, real services."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client, MCPError
+
+from orchestrix.errors import ConfigurationError
+from orchestrix.runtime.executor import ExecutionResult, Executor
+from orchestrix.runtime.mcp import (
+    STATUS_META_KEY,
+    build_server,
+    call_result,
+    describe_tool,
+    run_with_services,
+    tool_annotations,
+    tool_name,
+)
+from orchestrix.spec.io import load_workflow
+from orchestrix.spec.models import Workflow
+from orchestrix.tools.base import Services
+from tests.conftest import unique_namespace
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+SIGNUP = load_workflow(EXAMPLES / "signup.yaml")
+PASSWORD = "hunter2hunter2"
+MODES = ["auto", "legacy"]  # 2026-07-28 without a handshake, and the initialize handshake
+
+
+def graph(name: str, *tools: dict[str, Any]) -> Workflow:
+    return Workflow.model_validate({"name": name, "tools": list(tools)})
+
+
+ECHO = graph(
+    "Echo Things",
+    {"id": "input", "type": "input"},
+    {"id": "shape", "type": "transform", "config": {"output": {"said": "{{ input.text }}"}}},
+    {"id": "response", "type": "response", "config": {"body": "{{ steps.shape }}"}},
+)
+
+
+def test_tool_names_are_snake_case_and_stable() -> None:
+    assert tool_name(SIGNUP) == "signup_api"
+    assert tool_name(graph("CreateTodo Item v2")) == "create_todo_item_v2"
+    assert tool_name(graph("  Ünïcode -- API!  ")) == "n_code_api"
+    assert tool_name(graph("x" * 120)) == "x" * 64
+    assert tool_name(graph("???")) == "workflow"
+    assert tool_name(SIGNUP) == tool_name(load_workflow(EXAMPLES / "signup.yaml"))
+
+
+def test_the_tool_carries_the_spec_description_and_input_schema() -> None:
+    tool = describe_tool(SIGNUP)
+    assert tool.name == "signup_api"
+    assert tool.title == "Signup API"
+    assert tool.description == SIGNUP.description
+    assert tool.input_schema == SIGNUP.input_schema
+
+
+def test_annotations_follow_the_tools_of_the_graph() -> None:
+    signup = tool_annotations(SIGNUP)
+    assert signup.read_only_hint is False
+    assert signup.destructive_hint is False  # inserts only: additive
+    assert signup.open_world_hint is False
+
+    read_only = tool_annotations(ECHO)
+    assert read_only.read_only_hint is True
+    assert read_only.destructive_hint is None
+
+    deleting = tool_annotations(
+        graph(
+            "Delete Todo",
+            {"id": "input", "type": "input"},
+            {"id": "drop", "type": "dbDelete", "config": {"collection": "t", "where": {}}},
+        )
+    )
+    assert deleting.read_only_hint is False and deleting.destructive_hint is True
+
+    calling_out = tool_annotations(
+        graph(
+            "Fetch",
+            {"id": "fetch", "type": "httpRequest", "config": {"url": "https://example.com"}},
+        )
+    )
+    assert calling_out.open_world_hint is True
+
+
+def test_a_status_of_400_or_more_is_a_tool_error_with_the_rest_body() -> None:
+    body = {"error": "A user with this email already exists", "details": {"field": "email"}}
+    result = call_result(409, body)
+    assert result.is_error is True
+    assert result.structured_content == body
+    assert json.loads(result.content[0].text) == body  # type: ignore[union-attr]
+    assert result.meta == {STATUS_META_KEY: 409}
+
+    ok = call_result(200, [1, 2], {"X-Total": "2"})
+    assert ok.is_error is False
+    assert ok.structured_content == {"result": [1, 2]}
+    assert ok.meta is not None and ok.meta["dev.orchestrix/headers"] == {"X-Total": "2"}
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_signup_through_the_sdk_client(services: Services, mode: str) -> None:
+    run = run_with_services(Executor(SIGNUP), services, namespace=unique_namespace())
+    async with Client(build_server(SIGNUP, run), mode=mode) as client:
+        listed = await client.list_tools()
+        assert [t.name for t in listed.tools] == ["signup_api"]
+        assert listed.tools[0].input_schema["required"] == ["email", "password"]
+
+        args = {"email": "ada@example.com", "password": PASSWORD}
+        first = await client.call_tool("signup_api", args)
+        assert first.is_error is False
+        assert first.structured_content is not None
+        assert first.structured_content["token"].count(".") == 2
+        assert json.loads(first.content[0].text) == first.structured_content  # type: ignore[union-attr]
+
+        again = await client.call_tool("signup_api", args)
+        assert again.is_error is True
+        assert again.structured_content is not None
+        assert set(again.structured_content) == {"error", "details"}
+        assert again.meta is not None and again.meta[STATUS_META_KEY] == 409
+
+        bad = await client.call_tool("signup_api", {"email": "nope"})
+        assert bad.is_error is True
+        assert bad.structured_content is not None
+        fields = sorted(d["field"] for d in bad.structured_content["details"])
+        assert fields == ["email", "password"]
+
+
+async def test_an_unknown_tool_is_a_protocol_error(services: Services) -> None:
+    run = run_with_services(Executor(ECHO), services, namespace=unique_namespace())
+    async with Client(build_server(ECHO, run)) as client:
+        assert (await client.call_tool("echo_things", {"text": "hi"})).structured_content == {
+            "said": "hi"
+        }
+        with pytest.raises(MCPError, match="Unknown tool"):
+            await client.call_tool("signup_api", {})
+
+
+async def test_errors_raised_by_the_run_become_tool_errors() -> None:
+    async def misconfigured(_args: dict[str, Any], _headers: dict[str, str]) -> ExecutionResult:
+        raise ConfigurationError("ORCHESTRIX_DATABASE_URL is not set", {"setting": "database_url"})
+
+    async def buggy(_args: dict[str, Any], _headers: dict[str, str]) -> ExecutionResult:
+        raise KeyError("secret internals")
+
+    async with Client(build_server(ECHO, misconfigured)) as client:
+        result = await client.call_tool("echo_things", {})
+        assert result.is_error is True
+        assert result.structured_content == {
+            "error": "ORCHESTRIX_DATABASE_URL is not set",
+            "details": {"setting": "database_url"},
+        }
+    async with Client(build_server(ECHO, buggy)) as client:
+        result = await client.call_tool("echo_things", {})
+        assert result.is_error is True
+        assert "secret internals" not in result.content[0].text  # type: ignore[union-attr]
+        assert result.meta is not None and result.meta[STATUS_META_KEY] == 500
