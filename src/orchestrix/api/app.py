@@ -24,6 +24,7 @@ from orchestrix.api.limits import BodySizeLimit
 from orchestrix.api.mcp import mount_mcp
 from orchestrix.api.runner import Runner
 from orchestrix.api.schemas import Health
+from orchestrix.host import mount_host
 from orchestrix.runtime.database import make_engine
 from orchestrix.runtime.services import open_services
 from orchestrix.settings import Settings, get_settings
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for name in ROUTER_MODULES:
         include_routers(app, name)
     app.state.mcp = mount_mcp(app, store, runner)  # after the REST routes under /runtime
+    mount_host(app, settings, engine=engine)  # the `local` target: /agents/... and /mcp/agents
     return app
 
 

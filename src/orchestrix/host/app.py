@@ -29,6 +29,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
@@ -364,14 +365,19 @@ def host_router(runtime: HostRuntime, telemetry: Telemetry | None = None) -> API
 
 
 def mount_host(
-    app: FastAPI, settings: Settings, *, runtime: HostRuntime | None = None
+    app: FastAPI,
+    settings: Settings,
+    *,
+    engine: AsyncEngine | None = None,
+    runtime: HostRuntime | None = None,
 ) -> HostRuntime:
     """Serve the host's routes from ``app`` (the ``local`` target inside ``orchestrix serve``).
 
-    The runtime starts and stops with ``app``'s lifespan and is kept on ``app.state.host``.
+    The runtime starts and stops with ``app``'s lifespan (over ``engine`` when given, which
+    stays the caller's) and is kept on ``app.state.host``.
     """
     telemetry = install_telemetry(app, settings)
-    runtime = runtime or HostRuntime(settings, telemetry=telemetry)
+    runtime = runtime or HostRuntime(settings, engine=engine, telemetry=telemetry)
     app.state.host = runtime
     app.include_router(host_router(runtime, telemetry))
     return runtime

@@ -2,14 +2,17 @@
 
 The deploy flow is ``claim`` (a row in state ``deploying``; a second concurrent claim fails on
 the partial unique index and answers 409), then the target is called, then ``complete`` (state
-``deployed`` with the agent id and endpoints) or ``fail``. ``undeploy`` ends a live one.
+``deployed`` with the agent id and endpoints) or ``fail``. ``undeploy`` ends a live one. A new
+version is ``begin_redeploy`` (the live row back to ``deploying``: one redeploy at a time) then
+``supersede`` (the old row ``superseded``, a new ``deployed`` row), so the history keeps every
+version that was served.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -129,6 +132,61 @@ class DeploymentRepository:
                 row.version = version
             row.updated_at = utcnow()
         return await self.get(deployment_id)
+
+    async def begin_redeploy(self, deployment_id: str) -> DeploymentRecord:
+        """Claim a ``deployed`` deployment for a new version (state ``deploying``, still live);
+        ``Conflict`` when it is not ``deployed`` any more (another redeploy or an undeploy)."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(DeploymentRow)
+                .where(DeploymentRow.id == deployment_id, DeploymentRow.status == "deployed")
+                .values(status="deploying", updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(result, "rowcount", 1) != 1:
+                raise Conflict(
+                    "The deployment is being changed by another request",
+                    {"deploymentId": deployment_id},
+                )
+        return await self.get(deployment_id)
+
+    async def supersede(
+        self,
+        deployment_id: str,
+        *,
+        version: int,
+        agent_id: str,
+        endpoint: str | None,
+        dashboard_url: str | None,
+        deployed_at: datetime | None = None,
+    ) -> DeploymentRecord:
+        """End a claimed redeploy: in one transaction the old row becomes ``superseded`` and a
+        new ``deployed`` row (same target, the new version) takes its place in the history."""
+        now = utcnow()
+        async with self._sessions.begin() as session:
+            old = await session.get(DeploymentRow, deployment_id)
+            if old is None or old.status != "deploying":
+                raise Conflict(
+                    "The deployment is not being redeployed", {"deploymentId": deployment_id}
+                )
+            old.status = "superseded"
+            old.updated_at = now
+            await session.flush()
+            row = DeploymentRow(
+                id=new_id("dep_"),
+                server_id=old.server_id,
+                target=old.target,
+                version=version,
+                status="deployed",
+                agent_id=agent_id,
+                endpoint=endpoint,
+                dashboard_url=dashboard_url,
+                deployed_at=deployed_at or now,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+        return await self.get(row.id)
 
     async def fail(self, deployment_id: str, error: str) -> DeploymentRecord:
         """A claim whose target refused: no longer live, the reason kept."""

@@ -13,7 +13,7 @@ class DeploymentRecord:
     server_id: str
     target: str
     version: int
-    status: str  # deploying | deployed | failed | undeployed
+    status: str  # deploying | deployed | failed | undeployed | superseded
     agent_id: str | None
     endpoint: str | None
     dashboard_url: str | None
