@@ -44,7 +44,7 @@ def _load(target: str) -> tuple[Path, Workflow]:
         ensure_valid(workflow)
     except SpecError as e:
         fail(describe_error(e))
-    return path.absolute(), workflow
+    return path.resolve(), workflow
 
 
 def _command() -> list[str]:
