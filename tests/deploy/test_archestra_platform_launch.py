@@ -1,0 +1,147 @@
+"""What Archestra's MCP runtime does with the catalog item: start the registered command.
+
+Each test deploys to the loopback Archestra, reads back the command, arguments and environment
+the target registered, starts exactly that as a subprocess (with a fresh home directory and no
+other Orchestrix setting, as in the runtime's container), and lists and calls the workflow's
+tool with the MCP SDK's client: over stdio, and over streamable HTTP when that transport is
+chosen. The data goes to the embedded default database under that home directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+
+from tests.deploy.test_archestra_platform_contract import (
+    LoopbackArchestra,
+    platform_settings,
+    signup_request,
+    target_for,
+)
+from tests.servers import free_port, serve_asgi
+
+VENV_BIN = str(Path(sys.executable).parent)  # where `orchestrix` is installed
+STARTUP_LIMIT = 30.0
+
+
+async def registered_launch(
+    tmp_path: Path, **settings: Any
+) -> tuple[str, list[str], dict[str, str]]:
+    """Deploy the signup example; what the catalog item tells the runtime to start."""
+    state = LoopbackArchestra()
+    with serve_asgi(state.app()) as url:
+        agent = await target_for(platform_settings(tmp_path, url, **settings)).deploy(
+            signup_request()
+        )
+    assert state.problems == []
+    local = state.catalog[agent.agent_id]["localConfig"]
+    env = {e["key"]: e["value"] for e in local["environment"]}
+    return local["command"], local["arguments"], env
+
+
+def runtime_env(home: Path, registered: dict[str, str]) -> dict[str, str]:
+    """The environment of the runtime's process: the item's variables, a home, a PATH."""
+    home.mkdir()
+    return {
+        **registered,
+        "HOME": str(home),
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+
+
+def signup_args(email: str) -> dict[str, str]:
+    return {"email": email, "password": "a-long-password-1", "name": "Grace"}
+
+
+async def test_the_registered_stdio_command_serves_and_runs_the_tool(tmp_path: Path) -> None:
+    command, arguments, registered = await registered_launch(tmp_path)
+    assert (command, arguments) == ("orchestrix", ["mcp"])
+    home = tmp_path / "home"
+    params = StdioServerParameters(
+        command=command, args=arguments, env=runtime_env(home, registered), cwd=str(home)
+    )
+
+    async with Client(params) as client:
+        [tool] = (await client.list_tools()).tools
+        assert tool.name == "signup_api"
+        assert tool.input_schema["required"] == ["email", "password"]
+
+        created = await client.call_tool("signup_api", signup_args("grace@example.com"))
+        assert created.is_error is False
+        assert created.structured_content is not None
+        assert created.structured_content["email"] == "grace@example.com"
+        assert created.structured_content["token"].count(".") == 2
+
+        again = await client.call_tool("signup_api", signup_args("grace@example.com"))
+        assert again.is_error is True
+        assert json.loads(again.content[0].text)["error"]  # type: ignore[union-attr]
+
+    # The embedded default: SQLite in ~/.orchestrix, nothing else configured.
+    assert (home / ".orchestrix" / "orchestrix.db").is_file()
+
+
+async def test_the_registered_streamable_http_command_serves_and_runs_the_tool(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    command, arguments, registered = await registered_launch(
+        tmp_path,
+        archestra_platform_transport="streamable-http",
+        archestra_platform_http_port=port,
+    )
+    assert command == "orchestrix"
+    assert arguments[-2:] == ["--port", str(port)]
+    home = tmp_path / "home"
+
+    with running([command, *arguments], runtime_env(home, registered), home, port):
+        async with Client(f"http://127.0.0.1:{port}/mcp") as client:
+            [tool] = (await client.list_tools()).tools
+            assert tool.name == "signup_api"
+            created = await client.call_tool("signup_api", signup_args("ada@example.org"))
+            assert created.is_error is False
+            assert created.structured_content is not None
+            assert created.structured_content["email"] == "ada@example.org"
+            bad = await client.call_tool("signup_api", {"email": "nope", "password": "x"})
+            assert bad.is_error is True
+
+
+@contextmanager
+def running(argv: list[str], env: dict[str, str], cwd: Path, port: int) -> Iterator[None]:
+    """The process, until the block ends; it must accept connections on ``port`` first."""
+    process = subprocess.Popen(
+        argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + STARTUP_LIMIT
+        while True:
+            if process.poll() is not None:
+                err = process.stderr.read().decode() if process.stderr else ""
+                raise AssertionError(f"orchestrix mcp exited with {process.returncode}: {err}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError("orchestrix mcp did not listen in time") from None
+                time.sleep(0.05)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        if process.stderr:
+            process.stderr.close()
