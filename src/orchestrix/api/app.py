@@ -24,6 +24,7 @@ from orchestrix.api.limits import BodySizeLimit
 from orchestrix.api.mcp import mount_mcp
 from orchestrix.api.runner import Runner
 from orchestrix.api.schemas import Health
+from orchestrix.dashboard import mount_dashboard
 from orchestrix.host import mount_host
 from orchestrix.runtime.database import make_engine
 from orchestrix.runtime.services import open_services
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         include_routers(app, name)
     app.state.mcp = mount_mcp(app, store, runner)  # after the REST routes under /runtime
     mount_host(app, settings, engine=engine)  # the `local` target: /agents/... and /mcp/agents
+    mount_dashboard(app)  # last: the API's routes take precedence over the page's
     return app
 
 

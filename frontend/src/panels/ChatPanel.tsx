@@ -1,0 +1,113 @@
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+
+import { Button } from "../components/Button";
+import { SendIcon } from "../components/Icons";
+import { Spinner } from "../components/Spinner";
+import type { WorkflowDiff } from "../lib/types";
+import type { Workflow } from "../pages/useWorkflow";
+
+const EXAMPLES_NEW = ["create a sign up api", "a todo list with title, priority and due date", "a contact form that emails me"];
+const EXAMPLES_EDIT = ["add a phone number field", "also send a welcome email", "limit it to 5 requests per minute", "what does this do?"];
+
+/** Prompts and mutations go through the supervisor; Enter sends, Shift+Enter adds a line. */
+export function ChatPanel({ wf }: { wf: Workflow }) {
+  const [text, setText] = useState("");
+  const listRef = useRef<HTMLOListElement>(null);
+  const inputRef = useRef<HTMLTextAreaElement>(null);
+
+  useEffect(() => {
+    const list = listRef.current;
+    if (list) list.scrollTop = list.scrollHeight;
+  }, [wf.messages.length, wf.thinking]);
+
+  useEffect(() => {
+    if (!wf.server) inputRef.current?.focus();
+  }, [wf.server]);
+
+  const submit = (event?: FormEvent) => {
+    event?.preventDefault();
+    if (!text.trim() || wf.thinking) return;
+    void wf.sendChat(text);
+    setText("");
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) submit(event);
+  };
+
+  const examples = wf.server ? EXAMPLES_EDIT : EXAMPLES_NEW;
+
+  return (
+    <section className="panel chat" aria-label="Chat">
+      <header className="panel-header">
+        <h2>Chat</h2>
+      </header>
+      <ol className="chat-messages" ref={listRef} aria-live="polite" aria-label="Conversation">
+        {wf.messages.length === 0 ? (
+          <li className="chat-empty">
+            <p>{wf.server ? "Ask for a change, a run, or an explanation." : "Describe the API you want."}</p>
+            <div className="chips">
+              {examples.map((example) => (
+                <button type="button" key={example} className="chip" onClick={() => setText(example)}>
+                  {example}
+                </button>
+              ))}
+            </div>
+          </li>
+        ) : null}
+        {wf.messages.map((m) => (
+          <li key={m.id} className={`chat-message chat-${m.role}${m.error ? " chat-error" : ""}`}>
+            <span className="visually-hidden">{m.role === "user" ? "You:" : "Orchestrix:"}</span>
+            <p>{m.text}</p>
+            {m.diff ? <DiffView diff={m.diff} /> : null}
+          </li>
+        ))}
+        {wf.thinking ? (
+          <li className="chat-message chat-assistant chat-thinking">
+            <Spinner label="Orchestrix is thinking" /> Thinking…
+          </li>
+        ) : null}
+      </ol>
+      <form className="chat-form" onSubmit={submit}>
+        <label htmlFor="chat-input" className="visually-hidden">
+          Message
+        </label>
+        <textarea
+          id="chat-input"
+          ref={inputRef}
+          value={text}
+          rows={2}
+          placeholder={wf.server ? "e.g. add a phone number field" : "e.g. create a sign up api"}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={onKeyDown}
+        />
+        <Button type="submit" variant="primary" disabled={!text.trim() || wf.thinking} aria-label="Send message" icon={<SendIcon />} />
+      </form>
+    </section>
+  );
+}
+
+const DIFF_PARTS: [keyof WorkflowDiff, string, string][] = [
+  ["addedTools", "+", "added tool"],
+  ["removedTools", "−", "removed tool"],
+  ["changedTools", "~", "changed tool"],
+  ["addedFields", "+", "added field"],
+  ["removedFields", "−", "removed field"],
+  ["changedFields", "~", "changed field"],
+];
+
+function DiffView({ diff }: { diff: WorkflowDiff }) {
+  const items = DIFF_PARTS.flatMap(([key, sign, label]) =>
+    (diff[key] ?? []).map((name) => ({ key: `${key}:${name}`, sign, label, name, kind: key.startsWith("added") ? "added" : key.startsWith("removed") ? "removed" : "changed" })),
+  );
+  if (!items.length) return null;
+  return (
+    <ul className="diff" aria-label="Changes">
+      {items.map((item) => (
+        <li key={item.key} className={`diff-${item.kind}`}>
+          <span aria-hidden="true">{item.sign}</span> {item.label} <code>{item.name}</code>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,155 @@
+import { useState } from "react";
+
+import type { JsonObject, JsonSchema, JsonValue } from "../lib/types";
+
+interface Props {
+  schema: JsonSchema | undefined;
+  value: JsonObject;
+  onChange: (next: JsonObject) => void;
+  onReset: () => void;
+  onRun: () => void;
+  disabled: boolean;
+}
+
+/** The input schema as a form, filled with sample data; Enter in a field runs the workflow. */
+export function InputForm({ schema, value, onChange, onReset, onRun, disabled }: Props) {
+  const props = Object.entries(schema?.properties ?? {});
+  const required = new Set(schema?.required ?? []);
+  const set = (name: string, v: JsonValue) => onChange({ ...value, [name]: v });
+
+  return (
+    <section className="panel-section input-form" aria-label="Sample input">
+      <div className="section-title">
+        <h2>Sample input</h2>
+        <button type="button" className="btn btn-ghost btn-small" onClick={onReset} disabled={disabled}>
+          Reset sample
+        </button>
+      </div>
+      {props.length === 0 ? <p className="muted">This workflow takes no input.</p> : null}
+      <form
+        className="form"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!disabled) onRun();
+        }}
+      >
+        {props.map(([name, prop]) => (
+          <Field key={name} name={name} schema={prop} required={required.has(name)} value={value[name]} onChange={(v) => set(name, v)} />
+        ))}
+        {/* A hidden submit button makes Enter in any field submit the form. */}
+        <button type="submit" hidden tabIndex={-1} aria-hidden="true" />
+      </form>
+    </section>
+  );
+}
+
+function Field({
+  name,
+  schema,
+  required,
+  value,
+  onChange,
+}: {
+  name: string;
+  schema: JsonSchema;
+  required: boolean;
+  value: JsonValue | undefined;
+  onChange: (v: JsonValue) => void;
+}) {
+  const id = `input-${name}`;
+  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== "null") : schema.type;
+  const hint = describe(schema);
+  const label = (
+    <label htmlFor={id}>
+      {name}
+      {required ? <span className="required" aria-label="required"> *</span> : null}
+    </label>
+  );
+  let control: React.ReactNode;
+  if (schema.enum?.length) {
+    control = (
+      <select id={id} value={String(value ?? "")} onChange={(e) => onChange(schema.enum?.find((o) => String(o) === e.target.value) ?? e.target.value)}>
+        {schema.enum.map((option) => (
+          <option key={String(option)} value={String(option)}>
+            {String(option)}
+          </option>
+        ))}
+      </select>
+    );
+  } else if (type === "boolean") {
+    return (
+      <div className="field field-inline">
+        <input id={id} type="checkbox" checked={value === true} onChange={(e) => onChange(e.target.checked)} />
+        {label}
+      </div>
+    );
+  } else if (type === "integer" || type === "number") {
+    control = (
+      <input
+        id={id}
+        type="number"
+        value={value === null || value === undefined ? "" : String(value)}
+        min={schema.minimum}
+        max={schema.maximum}
+        step={type === "integer" ? 1 : "any"}
+        onChange={(e) => onChange(e.target.value === "" ? null : Number(e.target.value))}
+      />
+    );
+  } else if (type === "object" || type === "array") {
+    return <JsonField id={id} label={label} value={value ?? (type === "array" ? [] : {})} onChange={onChange} />;
+  } else {
+    control = (
+      <input
+        id={id}
+        type={schema.format === "email" ? "email" : schema.format === "date" ? "date" : "text"}
+        value={value === null || value === undefined ? "" : String(value)}
+        autoComplete="off"
+        onChange={(e) => onChange(e.target.value)}
+      />
+    );
+  }
+  return (
+    <div className="field">
+      {label}
+      {control}
+      {hint ? <small className="muted">{hint}</small> : null}
+    </div>
+  );
+}
+
+function JsonField({ id, label, value, onChange }: { id: string; label: React.ReactNode; value: JsonValue; onChange: (v: JsonValue) => void }) {
+  const [text, setText] = useState(JSON.stringify(value, null, 2));
+  const [error, setError] = useState(false);
+  return (
+    <div className="field">
+      {label}
+      <textarea
+        id={id}
+        className="code"
+        rows={3}
+        value={text}
+        aria-invalid={error || undefined}
+        onChange={(e) => {
+          setText(e.target.value);
+          try {
+            onChange(JSON.parse(e.target.value) as JsonValue);
+            setError(false);
+          } catch {
+            setError(true);
+          }
+        }}
+      />
+    </div>
+  );
+}
+
+function describe(schema: JsonSchema): string {
+  const parts: string[] = [];
+  if (schema.format) parts.push(schema.format);
+  if (schema.minLength !== undefined) parts.push(`at least ${schema.minLength} characters`);
+  if (schema.maxLength !== undefined) parts.push(`at most ${schema.maxLength} characters`);
+  if (schema.minimum !== undefined) parts.push(`≥ ${schema.minimum}`);
+  if (schema.maximum !== undefined) parts.push(`≤ ${schema.maximum}`);
+  return parts.join(", ");
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds the dashboard (frontend/, Node.js 20+) into the Python package, where it is committed:
+# installing Orchestrix needs no Node.js. Run it after changing anything in frontend/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=src/orchestrix/dashboard/static
+
+(cd frontend && npm ci --no-audit --no-fund && npm run build)
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+cp -R frontend/dist/. "$OUT/"
+# Precompressed twins of the assets (served when the browser accepts gzip); -n keeps the
+# output byte-for-byte reproducible (no name, no timestamp).
+find "$OUT/assets" -type f \( -name '*.js' -o -name '*.css' -o -name '*.svg' \) -exec gzip -9 -n -k -f {} \;
+echo "dashboard built into $OUT:"
+ls -la "$OUT" "$OUT/assets"
