@@ -148,11 +148,14 @@ async def chat(
 
 def _agents() -> Any:
     try:
-        return importlib.import_module("orchestrix.agents")
+        agents = importlib.import_module("orchestrix.agents")
     except ModuleNotFoundError as e:
         if e.name == "orchestrix.agents":
             raise Unavailable("The builder (orchestrix.agents) is not installed") from e
         raise
+    if not hasattr(agents, "BuilderAgent"):
+        raise Unavailable("The builder (orchestrix.agents) is not installed")
+    return agents
 
 
 def _deploy_hook() -> DeployHook | None:
