@@ -1,0 +1,317 @@
+"""What a request asks for: an account flow, a form, a webhook, a call, a shortener, or records
+of an entity the user names, and which operations on them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from orchestrix.agents.entities import KNOWN, Entity
+from orchestrix.agents.field_parser import parse_item
+from orchestrix.agents.fields import FieldSpec
+from orchestrix.agents.request import EMAIL_ADDRESS, URL, Request, field_clause
+from orchestrix.agents.text import NOT_NOUNS, corrected, has_any, singular
+
+API_SIGNALS = (
+    "api",
+    "apis",
+    "endpoint",
+    "endpoints",
+    "service",
+    "backend",
+    "crud",
+    "server",
+    "rest",
+    "route",
+    "microservice",
+    "database",
+    "collection",
+    "form",
+    "graphql",
+    "webhook",
+)
+_META = re.compile(
+    r"\b(?:please |can you |could you |i want to |i need to |help me |let us )?"
+    r"(?:create|make|build|generate|write|give me|i need|i want|set up|setup|design|scaffold|"
+    r"spin up|develop|code|need|want)\s+(?:me\s+|us\s+)?(?:a |an |the |some |one )?"
+    r"(?:(?:simple|basic|small|quick|new|little|tiny|rest|restful|json|http|minimal|working|"
+    r"tiny|lightweight)\s+)*(?:api|endpoint|service|backend|server|app|microservice)s?\b"
+)
+_EXTRA_PHRASES = re.compile(
+    r"\b(?:and |that |which |then |also |, )*(?:sends?|sending|e-?mails?|notif(?:y|ies)|"
+    r"alerts?)\b[^.;]*?(?:e-?mail|notification|message|alert)s?\b|"
+    r"\b(?:requires?|requiring|needs?|with|behind|protected by) (?:an? |the )?(?:valid )?"
+    r"(?:jwt|token|bearer token|auth|authentication|login)\b|\bonly (?:for )?(?:logged[- ]in|"
+    r"signed[- ]in|authenticated)(?: users)?\b|\bfor logged[- ]in users\b|"
+    r"\b(?:returns?|returning|issues?|gives?) (?:back )?(?:an? |the )?(?:jwt|token)\b|"
+    r"\brate[- ]?limit\w*\b|\bthrottl\w*\b"
+)
+_DET = (
+    r"(?:(?:a|an|the|my|our|your|their|new|all|some|single|one|existing|every|each|of|simple|"
+    r"basic|list|lists|set|sets|bunch|collection)\s+)*"
+)
+_VERBS = (
+    "create creates add adds store stores save saves record records track tracks manage manages "
+    "list lists get gets fetch fetches retrieve retrieves update updates edit edits delete "
+    "deletes remove removes log logs submit submits book post posts insert register registers "
+    "keep keeps show shows view find finds search browse upload archive catalog catalogue "
+    "organize organise"
+).split()
+_P1 = re.compile(
+    r"\b(?:api|apis|endpoint|endpoints|service|backend|crud|server|database|system)\s+(?:for|of|on|"
+    r"to \w+|that \w+|which \w+|managing|storing|tracking|creating|listing|with)\s+"
+    + _DET
+    + r"([a-z]+)(?:\s+([a-z]+))?"
+)
+_P2 = re.compile(r"\b(?:" + "|".join(_VERBS) + r")\s+" + _DET + r"([a-z]+)(?:\s+([a-z]+))?")
+_P3 = re.compile(
+    r"\b([a-z]+)(?:\s+([a-z]+))?\s+(?:api|apis|endpoint|endpoints|service|crud|backend|management|"
+    r"manager|tracker|catalog|catalogue|database|db|collection|registry|inventory|app|system|"
+    r"list|log|board|store)\b"
+)
+_FILLER_NOUNS = {"item", "items", "entry", "entries", "record", "records", "info", "details"}
+_NOT_ENTITY = NOT_NOUNS | {
+    "poem",
+    "joke",
+    "story",
+    "song",
+    "essay",
+    "email",
+    "password",
+    "token",
+    "jwt",
+    "limit",
+    "rate",
+    "field",
+    "fields",
+    "request",
+    "requests",
+    "minute",
+    "hour",
+    "data",
+    "by",
+    "id",
+    "ids",
+    "them",
+    "it",
+    "way",
+    "people",
+    "anything",
+    "everything",
+    "welcome",
+}
+_OPS = {
+    "create": ("create", "creates", "add", "adds", "new", "store", "stores", "save", "saves",
+               "submit", "post", "insert", "record", "records", "log", "register", "track",
+               "tracks", "upload", "keep"),
+    "get": ("get", "gets", "fetch", "fetches", "retrieve", "retrieves", "read", "view", "show",
+            "find", "finds", "lookup", "look up", "by id", "details", "single", "one"),
+    "list": ("list", "lists", "listing", "all", "browse", "search", "paginate", "paginated",
+             "index", "feed", "every"),
+    "update": ("update", "updates", "edit", "edits", "modify", "change", "changes", "patch"),
+    "delete": ("delete", "deletes", "remove", "removes", "destroy", "erase", "cancel"),
+}
+_MANAGE = ("crud", "manage", "manages", "managing", "management", "full", "all operations",
+           "create read update delete", "cms", "admin")
+ACCOUNTS = {"user", "account", "member", "customer", "person", "people", "login"}
+PROVIDERS = ("stripe", "github", "gitlab", "shopify", "slack", "twilio", "paypal", "discord",
+             "mailchimp", "sendgrid", "zapier", "calendly", "typeform", "hubspot")
+
+
+@dataclass
+class Plan:
+    kind: str
+    op: str = "create"
+    actions: list[str] = field(default_factory=list)
+    entity: Entity | None = None
+    form: str | None = None
+    key: FieldSpec | None = None
+    source: str | None = None
+    assumptions: list[str] = field(default_factory=list)
+
+
+def core_words(req: Request) -> str:
+    """The request's words without the field list and without the extras."""
+    text = req.text
+    clause = field_clause(text)
+    if clause:
+        text = text.replace(clause, " ")
+    text = URL.sub(" ", EMAIL_ADDRESS.sub(" ", text))
+    text = _EXTRA_PHRASES.sub(" ", text)
+    text = re.sub(r"\b\d+\s*(?:requests?|calls?)?\s*(?:per|a|an|/|every)\s*\w+", " ", text)
+    return corrected(text)
+
+
+def find_entity(words: str) -> Entity | None:
+    found: list[tuple[int, list[str]]] = []
+    for pattern in (_P1, _P2):
+        for match in pattern.finditer(words):
+            first, second = match.group(1), match.group(2)
+            entity = _noun(first, second)
+            if entity:
+                found.append((match.start(1), entity))
+                break
+    for match in _P3.finditer(words):
+        first, second = match.group(1), match.group(2)
+        if second and singular(second) not in _NOT_ENTITY:
+            if first and singular(first) not in _NOT_ENTITY and singular(second) in KNOWN:
+                if singular(first) not in KNOWN:
+                    found.append((match.start(1), [singular(first), singular(second)]))
+                    break
+            found.append((match.start(2), [singular(second)]))
+            break
+        if first and singular(first) not in _NOT_ENTITY and (not second or second in _FILLER_NOUNS):
+            found.append((match.start(1), [singular(first)]))
+            break
+    if not found:
+        return None
+    found.sort(key=lambda item: item[0])
+    return Entity(found[0][1])
+
+
+def _noun(first: str, second: str | None) -> list[str] | None:
+    head = singular(first)
+    if head in _NOT_ENTITY or len(head) < 3 or not head.isalpha():
+        return None
+    if second:
+        tail = singular(second)
+        if tail in KNOWN and head not in KNOWN and tail not in _NOT_ENTITY:
+            return [head, tail]
+    return [head]
+
+
+def operations(words: str) -> list[str]:
+    if has_any(words, *_MANAGE):
+        return ["create", "get", "list", "update", "delete"]
+    ops = [op for op, keys in _OPS.items() if has_any(words, *keys)]
+    if "list" in ops and "get" in ops and not has_any(words, "by id", "single", "one", "details"):
+        ops.remove("get")
+    if len(ops) > 1 and "create" in ops and has_any(words, "new") and not has_any(
+        words, "create", "add", "creates", "adds", "store", "save", "insert", "post"
+    ):
+        ops.remove("create")
+    return ops
+
+
+def _by_field(words: str, entity: Entity) -> FieldSpec | None:
+    match = re.search(r"\b(?:by|filter(?:ed)? by|for a given|with a given|per)\s+(?:its |their |the )?([a-z]+(?: [a-z]+)?)", words)
+    if not match:
+        return None
+    phrase = match.group(1)
+    for spec in entity.default_fields():
+        if spec.words == phrase or spec.name == phrase or phrase.startswith(spec.words):
+            return spec
+    first = phrase.split()[0]
+    if first in {"id", "ids", "the", "a", "an", "default", "page"} or first in NOT_NOUNS:
+        return None
+    return parse_item(first)
+
+
+def classify(req: Request) -> Plan | None:
+    core = core_words(req)
+    w = f"{core} "
+    plan = _accounts(req, core)
+    if plan:
+        return plan
+    if has_any(core, "shorten", "shortener", "short url", "short urls", "short link", "short links",
+               "tiny url", "tinyurl", "link shortener", "url shortening", "shortening"):
+        if has_any(core, "resolve", "resolves", "redirect", "redirects", "expand", "follow", "visit", "look up", "lookup"):
+            return Plan("resolver")
+        return Plan("shortener")
+    if has_any(core, "webhook", "webhooks", "web hook", "callback url", "receive events",
+               "incoming events", "ingest events", "event ingestion", "receives events"):
+        source = next((p for p in PROVIDERS if has_any(core, p)), None)
+        return Plan("webhook", source=source)
+    if req.urls or has_any(core, "proxy", "third party", "external api", "external service",
+                           "upstream", "weather", "call an api", "call the api", "call a",
+                           "call the", "calls the", "calls a", "fetch from", "integrate with",
+                           "forward to", "forwards to"):
+        topic = "weather" if has_any(core, "weather", "forecast") else None
+        return Plan("http", source=topic)
+    entity = find_entity(_META.sub(" api ", core))
+    ops = operations(_META.sub(" api ", core))
+    form = _form(core)
+    if form and (not ops or ops == ["create"]):
+        return Plan("form", form=form)
+    if entity is None:
+        if has_any(core, *API_SIGNALS) or req.fields:
+            plan = Plan("crud", op="create", entity=Entity(["item"]))
+            plan.assumptions.append(
+                "You did not say what the API stores, so it stores items"
+                + ("." if req.fields else " with a name and a description.")
+            )
+            return _with_ops(plan, ops, w)
+        return None
+    if not has_any(core, *API_SIGNALS) and not req.fields:
+        data_verbs = set(ops) - {"create"}
+        storage = has_any(core, "store", "stores", "save", "saves", "track", "tracks", "keep", "record", "records", "log", "manage", "crud")
+        if not data_verbs and not storage and not entity.known():
+            return None
+    return _with_ops(Plan("crud", entity=entity), ops, w)
+
+
+def _with_ops(plan: Plan, ops: list[str], words: str) -> Plan:
+    entity = plan.entity
+    assert entity is not None
+    if len(ops) >= 2:
+        plan.op, plan.actions = "manage", ops
+    elif ops:
+        plan.op = ops[0]
+    if plan.op in {"get", "list"}:
+        key = _by_field(words, entity)
+        if key is not None and key.name != "id":
+            plan.key = key
+    return plan
+
+
+def _form(core: str) -> str | None:
+    if has_any(core, "contact form", "contact us", "get in touch", "contact page", "contact message",
+               "contact messages", "contact request", "enquiry", "inquiry", "enquiries", "inquiries"):
+        return "contact"
+    if has_any(core, "feedback", "survey", "rate us", "nps"):
+        return "feedback"
+    if has_any(core, "newsletter", "mailing list", "subscribe", "subscribes", "email list"):
+        return "newsletter"
+    if has_any(core, "waitlist", "wait list", "waiting list", "early access", "beta list"):
+        return "waitlist"
+    if has_any(core, "rsvp", "rsvps", "attendance", "will attend", "invitation response"):
+        return "rsvp"
+    if has_any(core, "booking", "bookings", "book a table", "book an appointment", "reservation",
+               "reservations", "reserve", "appointment", "appointments", "book a slot", "book"):
+        return "booking"
+    return None
+
+
+def _accounts(req: Request, core: str) -> Plan | None:
+    password = has_any(core, "password", "passwords", "pw", "passcode")
+    if password and has_any(core, "reset", "forgot", "forgotten", "recover", "recovery", "lost", "resets"):
+        confirm = has_any(core, "confirm", "complete", "finish", "set the new", "set a new",
+                          "with a token", "with the token", "using the token", "using a token",
+                          "with a code", "new password", "token")
+        return Plan("reset_confirm" if confirm else "reset_request")
+    if password and has_any(core, "change", "update", "changes", "updates") and not has_any(core, "sign up", "signup", "register"):
+        return Plan("change_password")
+    signup = has_any(core, "sign up", "signup", "signups", "register", "registration", "registers",
+                     "registering", "create an account", "create account", "new account",
+                     "new accounts", "create user account", "onboard", "onboarding", "enroll", "join")
+    login = has_any(core, "log in", "login", "logon", "log on", "sign in", "signin", "authenticate",
+                    "authentication", "logs in", "logging in", "signs in")
+    if signup:
+        entity = find_entity(core)
+        if entity is None or entity.head in ACCOUNTS or entity.head in {"up", "account"} or has_any(core, "sign up", "signup"):
+            plan = Plan("signup")
+            if login:
+                plan.assumptions.append("Built the sign-up; ask for a login API separately.")
+            return plan
+    if login:
+        return Plan("login")
+    if has_any(core, "profile", "profiles", "current user", "me endpoint", "whoami", "who am i",
+               "my account", "account details", "user info", "logged in user"):
+        if has_any(core, "update", "edit", "change", "modify", "updates", "edits"):
+            return Plan("profile_update")
+        return Plan("profile")
+    entity = find_entity(_META.sub(" api ", core))
+    has_password = any(f.secret for f in req.fields)
+    if entity is not None and entity.head in ACCOUNTS and has_password:
+        return Plan("signup")
+    return None

@@ -1,0 +1,449 @@
+"""Chat messages as edits: "add a phone number field and make name required".
+
+A message is split into clauses at "and"/"then"/";" where a new instruction starts; each clause
+is matched against the instructions below, most specific first, and applied as an edit of the
+graph (never a regeneration). A clause that matches nothing makes the whole message refused
+with examples, rather than a guess.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import replace
+
+from orchestrix.agents import edits
+from orchestrix.agents.field_parser import NAME_ALIASES, parse_fields, parse_item
+from orchestrix.agents.fields import FieldSpec
+from orchestrix.agents.graph import Draft
+from orchestrix.agents.request import read_email, read_rate
+from orchestrix.agents.results import NotUnderstood
+from orchestrix.agents.text import camel, label, normalize, quoted
+
+EXAMPLES = [
+    "add a phone number field",
+    "make name required",
+    "remove the name field",
+    "rename name to fullName",
+    "make sku unique",
+    "rating should be between 1 and 10",
+    "also send a welcome email",
+    "rate limit it to 5 requests per minute",
+    "require a token",
+    "return 200 instead of 201",
+    "call it Customer Signup",
+]
+_VERB_START = (
+    r"(?:add|also|remove|drop|delete|rename|make|change|set|require|send|email|limit|rate|return|"
+    r"respond|call|name|don't|do not|stop|include|get rid|no longer|allow|protect|turn|disable|"
+    r"enable|only|plus|store|collect|ask|accept|let|use|give|answer)\b"
+)
+_SPLIT = re.compile(rf"\s*(?:;|\.(?:\s|$)|,?\s+and\s+(?:then\s+)?(?={_VERB_START})|,\s*then\s+|\s+then\s+|,\s+(?={_VERB_START}))\s*")
+_TYPES = {
+    "number": {"type": "number"},
+    "decimal": {"type": "number"},
+    "integer": {"type": "integer"},
+    "whole number": {"type": "integer"},
+    "int": {"type": "integer"},
+    "date": {"type": "string", "format": "date"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "date and time": {"type": "string", "format": "date-time"},
+    "email": {"type": "string", "format": "email"},
+    "email address": {"type": "string", "format": "email"},
+    "boolean": {"type": "boolean"},
+    "true/false": {"type": "boolean"},
+    "flag": {"type": "boolean"},
+    "url": {"type": "string", "format": "uri"},
+    "link": {"type": "string", "format": "uri"},
+    "text": {"type": "string"},
+    "string": {"type": "string"},
+    "list": {"type": "array"},
+}
+_TYPE_WORDS = "|".join(re.escape(t) for t in sorted(_TYPES, key=len, reverse=True))
+
+
+def split_clauses(message: str) -> list[str]:
+    text = normalize(message)
+    return [c.strip(" ,") for c in _SPLIT.split(text) if c and c.strip(" ,")]
+
+
+def resolve(draft: Draft, phrase: str) -> str | None:
+    """The existing field a phrase names: "phone number" -> phone, "full name" -> fullName."""
+    phrase = re.sub(r"\b(?:the|a|an|its|their|field|fields|property|column|input)\b", " ", phrase)
+    phrase = " ".join(phrase.split()).strip(" '\"")
+    if not phrase:
+        return None
+    names = list(draft.properties)
+    candidates = [phrase, NAME_ALIASES.get(phrase, ""), camel(phrase.split()), phrase.replace(" ", "")]
+    lowered = {n.lower(): n for n in names}
+    for candidate in candidates:
+        if candidate in draft.properties:
+            return candidate
+        if candidate and candidate.lower() in lowered:
+            return lowered[candidate.lower()]
+    by_label = {label(n): n for n in names}
+    if phrase in by_label:
+        return by_label[phrase]
+    close = difflib.get_close_matches(phrase.replace(" ", "").lower(), list(lowered), n=1, cutoff=0.8)
+    return lowered[close[0]] if close else None
+
+
+def _names(draft: Draft, phrase: str) -> list[str]:
+    """Several fields: "name and phone", "the phone, company fields"."""
+    parts = re.split(r"\s*(?:,|\band\b|&|\bor\b)\s*", phrase)
+    found = []
+    for part in parts:
+        name = resolve(draft, part)
+        if name and name not in found:
+            found.append(name)
+    return found
+
+
+def apply_message(draft: Draft, message: str) -> list[str]:
+    clauses = split_clauses(message)
+    if not clauses:
+        raise NotUnderstood("Say what to change, for example 'add a phone number field'.", EXAMPLES)
+    summaries = []
+    for clause in clauses:
+        summary = apply_clause(draft, clause, message)
+        if summary is None:
+            raise NotUnderstood(
+                f"I could not tell what to change from {clause!r}. I can add, remove, rename or "
+                "constrain fields, add or remove emails, rate limits and tokens, rename the API "
+                "and change its answer.",
+                EXAMPLES,
+            )
+        summaries.append(summary)
+    return summaries
+
+
+def apply_clause(draft: Draft, clause: str, original: str) -> str | None:
+    for handler in (
+        _rename_api,
+        _rename_field,
+        _rate_limit,
+        _auth,
+        _token,
+        _email,
+        _status,
+        _message,
+        _response_fields,
+        _remove_field,
+        _required,
+        _unique,
+        _constrain,
+        _add_field,
+    ):
+        result = handler(draft, clause, original)
+        if result is not None:
+            return result
+    return None
+
+
+# --- handlers: each returns a summary when the clause is theirs ------------------------------
+
+
+def _rename_api(draft: Draft, clause: str, original: str) -> str | None:
+    match = re.match(
+        r"^(?:please )?(?:rename|call|name|retitle)\s+(?:the |this |my )?(?:api|endpoint|service|"
+        r"workflow|graph|it)\s*(?:to|as)?\s+(.+)$|^(?:change|set) (?:the |its )?(?:api(?:'s)? )?"
+        r"name(?: of (?:the |this )?api)? to\s+(.+)$|^call it\s+(.+)$",
+        clause,
+    )
+    if not match:
+        return None
+    names = quoted(original)
+    name = names[0] if names else next(g for g in match.groups() if g)
+    if not names:
+        name = " ".join(w[:1].upper() + w[1:] for w in name.split())
+    return edits.rename_api(draft, name)
+
+
+def _rename_field(draft: Draft, clause: str, original: str) -> str | None:
+    match = re.match(
+        r"^(?:rename|change)\s+(?:the\s+)?(.+?)(?:\s+field)?(?:'s name)?\s+(?:to|into|as)\s+(.+)$|"
+        r"^call\s+(?:the\s+)?(.+?)\s+field\s+(.+)$",
+        clause,
+    )
+    if not match:
+        return None
+    old_phrase = match.group(1) or match.group(3)
+    new_phrase = match.group(2) or match.group(4)
+    old = resolve(draft, old_phrase)
+    if old is None:
+        return None
+    names = [q for q in quoted(original) if q.lower() != old.lower()]
+    target = names[-1] if names else new_phrase
+    target = re.sub(r"\b(?:field|the|a|an)\b", " ", target).strip(" '\"")
+    new = target if re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", target) and not target.islower() else camel(target.split())
+    if not new:
+        return None
+    if new.lower() == new and " " not in target:
+        new = target
+    return edits.rename_field(draft, old, new)
+
+
+def _rate_limit(draft: Draft, clause: str, original: str) -> str | None:
+    if not re.search(r"\brate[- ]?limit|\bthrottl|\blimit\b|\brequests? (?:per|a|an|every)\b", clause):
+        return None
+    if re.search(r"\b(?:remove|drop|delete|no|without|disable|turn off|get rid of|stop)\b", clause):
+        return edits.remove_rate_limit(draft)
+    rate, assumed = read_rate(clause)
+    if rate is None:
+        return None
+    summary = edits.set_rate_limit(draft, *rate)
+    return summary + (" (No numbers were given: 10 per minute.)" if assumed else "")
+
+
+def _auth(draft: Draft, clause: str, original: str) -> str | None:
+    removing = re.search(
+        r"\b(?:remove|drop|delete|no|without|disable|turn off|get rid of|stop requiring|"
+        r"don't require|do not require|no longer require)\b.*\b(?:auth|authentication|token check|"
+        r"login requirement|jwt check|jwt verification|bearer|token requirement)\b|"
+        r"\bmake it public\b|\bno (?:auth|login) (?:needed|required)\b",
+        clause,
+    )
+    if removing:
+        return edits.remove_auth(draft)
+    adding = re.search(
+        r"\b(?:require|requires|requiring|need|needs)\b.*\b(?:token|login|auth|authentication|jwt|"
+        r"logged[- ]in|signed[- ]in)\b|\bprotect\b|\bmake it (?:private|protected|secure)\b|"
+        r"\bonly (?:for )?(?:logged[- ]in|signed[- ]in|authenticated)\b|"
+        r"\badd (?:a |an )?(?:auth|authentication|token check|jwt check|jwt verification|"
+        r"bearer token check|login check)\b|\b(?:behind|with) (?:a )?(?:login|auth)\b",
+        clause,
+    )
+    if adding:
+        return edits.add_auth(draft)
+    return None
+
+
+def _token(draft: Draft, clause: str, original: str) -> str | None:
+    if not re.search(r"\b(?:jwt|token|access token)\b", clause):
+        return None
+    if re.search(r"\b(?:remove|drop|delete|no|without|don't|do not|stop|no longer)\b", clause):
+        return edits.remove_token(draft)
+    if re.search(r"\b(?:return|returns|add|issue|give|include|send back|also|with|plus|respond)\b", clause):
+        return edits.add_token(draft)
+    return None
+
+
+def _email(draft: Draft, clause: str, original: str) -> str | None:
+    if not re.search(r"\b(?:e-?mails?|mail|notify|notification|notifications|alert)\b", clause):
+        return None
+    kind_hint = "welcome" if re.search(r"\b(?:welcome|confirmation|thank)", clause) else (
+        "notify" if re.search(r"\b(?:notif|admin|owner|me|us|alert)", clause) else None
+    )
+    if re.search(r"\b(?:remove|drop|delete|no|without|don't|do not|stop|disable|turn off|no longer)\b", clause):
+        if re.search(r"\bfield\b", clause):
+            return None
+        return edits.remove_email(draft, kind_hint)
+    if not re.search(r"\b(?:send|sends|email|e-mail|mail|notify|add|also|plus|alert)\b", clause):
+        return None
+    if re.search(r"\b(?:field|address field)\b", clause) or re.match(r"^(?:add|include) (?:an? )?(?:required |optional |unique )*e-?mail(?: address)?$", clause):
+        return None
+    kind, to = read_email(clause)
+    kind = kind or kind_hint
+    if kind is None:
+        kind = "welcome" if edits._email_field(draft) else "notify"
+    return edits.add_email(draft, kind, to)
+
+
+def _status(draft: Draft, clause: str, original: str) -> str | None:
+    match = re.search(
+        r"\b(?:return|respond with|answer with|use|status(?: code)?(?: to| of)?|reply with)\s+"
+        r"(?:status\s+|a\s+|an\s+)?([1-5]\d\d)\b",
+        clause,
+    )
+    if not match:
+        return None
+    return edits.set_status(draft, int(match.group(1)))
+
+
+def _message(draft: Draft, clause: str, original: str) -> str | None:
+    if not re.search(r"\bmessage\b", clause) or "field" in clause:
+        return None
+    texts = quoted(original)
+    if not texts or not re.search(r"\b(?:respond|reply|answer|return|say|change|set|message)\b", clause):
+        return None
+    return edits.set_message(draft, texts[0])
+
+
+def _response_fields(draft: Draft, clause: str, original: str) -> str | None:
+    stop = re.match(
+        r"^(?:don't|do not|stop|no longer)\s+(?:return|returning|send|include|show)(?:ing)?\s+"
+        r"(?:the\s+)?(.+?)(?:\s+in the (?:response|answer))?$|^(?:remove|hide|drop)\s+(?:the\s+)?"
+        r"(.+?)\s+from the (?:response|answer|output)$",
+        clause,
+    )
+    if stop:
+        names = _response_names(draft, stop.group(1) or stop.group(2))
+        return edits.stop_returning(draft, names) if names else None
+    match = re.match(
+        r"^(?:also\s+)?(?:return|include|respond with|send back|answer with|show)\s+(only\s+|just\s+)?"
+        r"(?:the\s+)?(.+?)(?:\s+(?:too|as well|also))?(?:\s+in the (?:response|answer))?(\s+only)?$",
+        clause,
+    )
+    if not match:
+        return None
+    names = _response_names(draft, match.group(2))
+    if not names:
+        return None
+    return edits.respond_with(draft, names, only=bool(match.group(1) or match.group(3)))
+
+
+def _response_names(draft: Draft, phrase: str) -> list[str]:
+    names = []
+    for part in re.split(r"\s*(?:,|\band\b)\s*", phrase):
+        part = part.strip()
+        if part in {"id", "the id", "its id"}:
+            names.append("id")
+            continue
+        name = resolve(draft, part)
+        if name is None:
+            return []
+        names.append(name)
+    return names
+
+
+def _remove_field(draft: Draft, clause: str, original: str) -> str | None:
+    match = re.match(
+        r"^(?:please\s+)?(?:remove|drop|delete|get rid of|take out|no longer (?:ask for|need|collect|"
+        r"store)|don't (?:ask for|need|collect|store)|do not (?:ask for|need|collect|store)|stop "
+        r"(?:asking for|collecting|storing))\s+(?:the\s+|their\s+)?(.+?)(?:\s+fields?)?(?:\s+any ?more)?$",
+        clause,
+    )
+    if not match:
+        return None
+    names = _names(draft, match.group(1))
+    if not names:
+        return None
+    return " ".join(edits.remove_field(draft, n) for n in names)
+
+
+def _required(draft: Draft, clause: str, original: str) -> str | None:
+    patterns = (
+        (r"^make\s+(?:the\s+)?(.+?)(?:\s+fields?)?\s+(required|mandatory|optional|not required)$", 1, 2),
+        (r"^(?:the\s+)?(.+?)(?:\s+fields?)?\s+(?:is|are|should be|must be|becomes?)\s+(?:now\s+)?(required|mandatory|optional|not required)$", 1, 2),
+        (r"^(?:the\s+)?(.+?)(?:\s+fields?)?\s+(?:is|are)\s+(?:no longer|not)\s+(required|mandatory)$", 1, -1),
+        (r"^(require|don't require|do not require|stop requiring)\s+(?:the\s+|a\s+)?(.+?)(?:\s+fields?)?$", 2, 1),
+    )
+    for pattern, name_group, word_group in patterns:
+        match = re.match(pattern, clause)
+        if not match:
+            continue
+        names = _names(draft, match.group(name_group))
+        if not names:
+            return None
+        if word_group == -1:
+            required = False
+        else:
+            word = match.group(word_group)
+            required = word in {"required", "mandatory", "require"}
+        return " ".join(edits.set_required(draft, n, required) for n in names)
+    return None
+
+
+def _unique(draft: Draft, clause: str, original: str) -> str | None:
+    off = re.match(
+        r"^(?:allow duplicate|(?:the\s+)?(.+?) (?:doesn't|does not|don't|do not|no longer) (?:need|have) "
+        r"to be unique|make (?:the\s+)?(.+?) not unique)\s*(.*)$",
+        clause,
+    )
+    if off:
+        phrase = off.group(1) or off.group(2) or off.group(3)
+        names = _names(draft, phrase or "")
+        return " ".join(edits.set_unique(draft, n, False) for n in names) if names else None
+    match = re.match(
+        r"^make\s+(?:the\s+)?(.+?)(?:\s+fields?)?\s+unique$|^(?:the\s+)?(.+?)(?:\s+fields?)?\s+"
+        r"(?:must|should|has to|needs to) be unique$|^(?:don't|do not|never) allow (?:two |duplicate "
+        r"|the same )+(.+?)s?$|^no duplicate (.+?)s?$|^(?:each|every) (.+?) (?:must|should) be "
+        r"unique$",
+        clause,
+    )
+    if not match:
+        return None
+    phrase = next(g for g in match.groups() if g)
+    names = _names(draft, phrase) or _names(draft, phrase.rstrip("s"))
+    if not names:
+        return None
+    return " ".join(edits.set_unique(draft, n, True) for n in names)
+
+
+def _constrain(draft: Draft, clause: str, original: str) -> str | None:
+    match = re.match(
+        rf"^(?:make|change|set|turn)\s+(?:the\s+)?(.+?)(?:\s+field)?\s+(?:to\s+|into\s+)?(?:a |an )?"
+        rf"({_TYPE_WORDS})$|^(?:the\s+)?(.+?)(?:\s+field)?\s+(?:should|must|has to|needs to)\s+be\s+"
+        rf"(?:a |an )?({_TYPE_WORDS})$",
+        clause,
+    )
+    if match:
+        name = resolve(draft, match.group(1) or match.group(3))
+        if name is None:
+            return None
+        kind = _TYPES[match.group(2) or match.group(4)]
+        old = draft.field(name)
+        assert old is not None
+        new = FieldSpec(name=name, type=kind["type"], format=kind.get("format"), required=old.required, unique=old.unique)
+        return edits.change_field(draft, name, new)
+    match = re.match(
+        r"^(?:make\s+|set\s+|limit\s+|restrict\s+|change\s+)?(?:the\s+)?(.+?)(?:\s+field)?\s+"
+        r"((?:should|must|can|has to|needs to|to)\s+(?:be\s+|have\s+)?.+|(?:from|between|at least|at most|"
+        r"up to|max|min|maximum|minimum|one of|either|no more than|less than|more than|under|over|"
+        r"positive|non-negative)\b.*)$",
+        clause,
+    )
+    if not match:
+        return None
+    name = resolve(draft, match.group(1))
+    if name is None:
+        return None
+    old = draft.field(name)
+    assert old is not None
+    rest = re.sub(r"^(?:to\s+)?(?:should|must|can|has to|needs to)?\s*(?:be|have)?\s*", "", match.group(2))
+    parsed = parse_item(f"{label(name)} {rest}")
+    if parsed is None:
+        return None
+    base = replace(old, notes=[])
+    changed = False
+    for attr in ("minimum", "maximum", "min_length", "max_length", "enum", "pattern"):
+        value = getattr(parsed, attr)
+        default = getattr(FieldSpec.from_schema(name, _infer_schema(name)), attr)
+        if value is not None and value != default:
+            setattr(base, attr, value)
+            changed = True
+    if parsed.enum:
+        base = replace(base, type="string", format=None, pattern=None, min_length=None, max_length=None, enum=parsed.enum)
+        if base.default is not None and base.default not in parsed.enum:
+            base.default = None
+    if not changed:
+        return None
+    return edits.change_field(draft, name, base)
+
+
+def _infer_schema(name: str) -> dict[str, object]:
+    from orchestrix.agents.fields import infer
+
+    return infer(name).schema()
+
+
+def _add_field(draft: Draft, clause: str, original: str) -> str | None:
+    match = re.match(
+        r"^(?:please\s+)?(?:also\s+)?(?:add|include|collect|ask for|accept|store|take|track|capture|"
+        r"record|plus|with|allow|let (?:users|them|people) (?:give|add|enter|set))\s+(?:a\s+|an\s+|the\s+)?"
+        r"(?:new\s+)?(?:field\s+(?:called|named)?\s*|fields?\s+)?(.+)$",
+        clause,
+    )
+    if not match:
+        return None
+    rest = re.sub(r"\b(?:fields?|too|as well|also|to it|to the (?:api|form|input))\b", " ", match.group(1))
+    rest = re.sub(r"\bcalled\b|\bnamed\b", " ", rest)
+    specs = parse_fields(rest, default_required=False)
+    if not specs:
+        return None
+    summaries = []
+    for spec in specs:
+        if spec.name in draft.properties:
+            continue
+        summaries.append(edits.add_field(draft, spec))
+    return " ".join(summaries) if summaries else None

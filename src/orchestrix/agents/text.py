@@ -1,0 +1,222 @@
+"""Reading a request in plain words: normalizing, typo-tolerant keywords, names and numbers.
+
+Everything here is pure and deterministic: the same text always gives the same answer, which
+is what makes the rules planner's graphs identical from run to run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from functools import lru_cache
+
+#: Words the planner looks for. A token within one or two typos of one of these is read as it
+#: (``regsiter`` -> ``register``); other words are left alone.
+VOCABULARY = frozenset(
+    """
+    signup sign register registration registers login logon signin authenticate authentication
+    password passwords reset forgot forgotten recover recovery change profile account accounts
+    user users member members customer customers create update delete remove list fetch
+    retrieve manage management store save record track shorten shortener short webhook webhooks
+    contact feedback newsletter waitlist booking bookings reservation reservations appointment
+    appointments subscribe subscription rsvp product products order orders invoice invoices
+    ticket tickets comment comments review reviews article articles recipe recipes employee
+    employees category categories event events message messages notification notifications
+    welcome email emails token tokens endpoint service backend minute minutes second seconds
+    hour hours unique optional required mandatory number integer boolean string between
+    request requests limit limited rate external upstream weather integer description
+    """.split()
+)
+
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "`": "'"})
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_CONTRACTIONS = {
+    "don't": "do not",
+    "doesn't": "does not",
+    "shouldn't": "should not",
+    "can't": "cannot",
+    "won't": "will not",
+    "isn't": "is not",
+    "let's": "let us",
+    "i'd": "i would",
+    "i'm": "i am",
+    "it's": "it is",
+}
+_NUMBER_WORDS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "fifty": 50,
+    "hundred": 100,
+    "thousand": 1000,
+}
+#: Words that never name a thing the user wants stored.
+NOT_NOUNS = frozenset(
+    """
+    a an the my our your their its this that these those some any all every each new simple
+    basic small quick little tiny full complete whole rest restful json http https api apis
+    endpoint endpoints service services backend server app application microservice system
+    thing things stuff something data database db table tables collection collections crud
+    with for to of and or by from in on at into that which who where when what how please me i
+    we you it them one single first way could would should can will shall just also then
+    create make build generate write set setup up give need want let us like get post put
+    patch delete remove update edit list show fetch read view find lookup look search add
+    store save record track manage managing management handle keep log logs own
+    """.split()
+)
+
+
+def normalize(text: str) -> str:
+    """Lower case, straight quotes, contractions expanded, whitespace collapsed."""
+    lowered = text.translate(_QUOTES).lower()
+    for short, long in _CONTRACTIONS.items():
+        lowered = lowered.replace(short, long)
+    return re.sub(r"\s+", " ", lowered).strip()
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+@lru_cache(maxsize=4096)
+def correct(word: str) -> str:
+    """The vocabulary word a typo stands for, or the word itself."""
+    if len(word) < 5 or word in VOCABULARY or not word.isalpha():
+        return word
+    cutoff = 0.84 if len(word) < 8 else 0.8
+    match = difflib.get_close_matches(word, VOCABULARY, n=1, cutoff=cutoff)
+    return match[0] if match else word
+
+
+def corrected(text: str) -> str:
+    """``normalize`` plus typo correction of vocabulary words, as one spaced string."""
+    return " ".join(correct(w) for w in words(normalize(text)))
+
+
+def has_any(text: str, *phrases: str) -> bool:
+    """True when one of the phrases occurs as whole words in ``text`` (already normalized)."""
+    padded = f" {text} "
+    return any(f" {p} " in padded for p in phrases)
+
+
+def first_index(text: str, *phrases: str) -> int:
+    """Where the earliest of ``phrases`` starts in ``text`` (whole words), or -1."""
+    padded = f" {text} "
+    found = [padded.find(f" {p} ") for p in phrases]
+    hits = [i for i in found if i >= 0]
+    return min(hits) if hits else -1
+
+
+# --- names --------------------------------------------------------------------------------
+
+_IRREGULAR = {
+    "people": "person",
+    "children": "child",
+    "men": "man",
+    "women": "woman",
+    "mice": "mouse",
+    "geese": "goose",
+    "data": "data",
+    "news": "news",
+    "series": "series",
+    "species": "species",
+    "status": "status",
+    "address": "address",
+    "business": "business",
+    "class": "class",
+    "bus": "bus",
+    "campus": "campus",
+    "analysis": "analysis",
+    "canvas": "canvas",
+    "rsvps": "rsvp",
+}
+_IRREGULAR_PLURAL = {v: k for k, v in _IRREGULAR.items() if k != v and k != "rsvps"}
+
+
+def singular(word: str) -> str:
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes", "zzes")):
+        return word[:-2]
+    if word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("s") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def plural(word: str) -> str:
+    if word in _IRREGULAR_PLURAL:
+        return _IRREGULAR_PLURAL[word]
+    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return word + "es"
+    return word + "s"
+
+
+def camel(parts: list[str]) -> str:
+    """``["due", "date"]`` -> ``dueDate``."""
+    clean = [re.sub(r"[^a-z0-9]", "", p.lower()) for p in parts]
+    clean = [p for p in clean if p]
+    if not clean:
+        return ""
+    name = clean[0] + "".join(p[:1].upper() + p[1:] for p in clean[1:])
+    return f"f{name}" if name[0].isdigit() else name
+
+
+def split_camel(name: str) -> list[str]:
+    """``dueDate`` -> ``["due", "date"]``; also splits snake_case and spaces."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name).replace("_", " ").replace("-", " ")
+    return [w.lower() for w in spaced.split() if w]
+
+
+def label(name: str) -> str:
+    """``dueDate`` -> ``due date``."""
+    return " ".join(split_camel(name))
+
+
+def title(text: str) -> str:
+    """``blog post`` -> ``Blog Post``."""
+    return " ".join(w[:1].upper() + w[1:] for w in text.split())
+
+
+def snake(parts: list[str]) -> str:
+    return "_".join(re.sub(r"[^a-z0-9]", "", p.lower()) for p in parts if p)
+
+
+# --- numbers ------------------------------------------------------------------------------
+
+NUMBER = r"-?\d+(?:\.\d+)?|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+
+
+def to_number(token: str) -> float | int | None:
+    token = token.strip().lower().replace(",", "")
+    if token in _NUMBER_WORDS:
+        return _NUMBER_WORDS[token]
+    try:
+        value = float(token)
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() and "." not in token else value
+
+
+def quoted(text: str) -> list[str]:
+    """Text in single or double quotes, in order (``call it "Shop API"`` -> ``["Shop API"]``)."""
+    straight = text.translate(_QUOTES)
+    return [a or b for a, b in re.findall(r'"([^"]+)"|(?<![a-z])\'([^\']+)\'(?![a-z])', straight)]
