@@ -197,7 +197,7 @@ class ArchestraPlatformTarget:
         self,
         config: PlatformConfig,
         *,
-        poll_interval: float = 1.0,
+        poll_interval: float = 2.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.config = config
@@ -290,6 +290,7 @@ class ArchestraPlatformTarget:
         """Until Archestra's runtime has started the server and listed its tools."""
         path = f"/api/mcp_server/{_seg(installation_id)}/installation-status"
         last = "pending"
+        delay = min(0.2, self.poll_interval)  # doubles up to poll_interval: quick starts stay quick
         with anyio.move_on_after(self.config.install_timeout):
             while True:
                 state = await _call(client, "GET", path)
@@ -302,7 +303,8 @@ class ArchestraPlatformTarget:
                         f"Archestra could not start the MCP server: {error}",
                         {"installationId": installation_id, "status": last, "error": error},
                     )
-                await anyio.sleep(self.poll_interval)
+                await anyio.sleep(delay)
+                delay = min(delay * 2, self.poll_interval)
         raise DeployError(
             f"Archestra did not finish installing the MCP server within "
             f"{self.config.install_timeout:g}s (last status: {last})",
