@@ -142,6 +142,12 @@ class Settings(BaseSettings):
         min_length=1,
         description="Name of the profile (MCP gateway) used when no id is set; created if missing.",
     )
+    archestra_platform_upstream: Literal["inline", "host"] = Field(
+        default="inline",
+        description="`inline`: Archestra's runtime runs `orchestrix mcp` with the spec inline; "
+        "`host`: the workflow goes to the `orchestrix host` at ORCHESTRIX_HOST_URL and Archestra "
+        "gets a remote item pointing at that agent's MCP URL.",
+    )
     archestra_platform_transport: Literal["stdio", "streamable-http"] = Field(
         default="stdio",
         description="How Archestra's MCP runtime talks to `orchestrix mcp`: `stdio` or "

@@ -25,6 +25,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from mcp import Client
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -186,6 +187,10 @@ class LoopbackArchestra:
         self.calls.append(call)
         response = self._dispatch(request, call, body, raw)
         call.status = response.status_code
+        if call.operation_id == "installMcpServer" and call.status == 200:
+            installed = json.loads(bytes(response.body))
+            if installed["serverType"] == "remote":
+                await self._connect_remote(installed["id"])
         return response
 
     def _dispatch(self, request: Request, call: Call, body: Any, raw: bytes) -> Response:
@@ -382,7 +387,10 @@ class LoopbackArchestra:
             "ownerId": None,
             "teamId": None,
             "reinstallRequired": False,
-            "localInstallationStatus": self.install_steps[0],
+            # A remote server has no local runtime: its status stays "idle".
+            "localInstallationStatus": (
+                "idle" if item["serverType"] == "remote" else self.install_steps[0]
+            ),
             "localInstallationError": None,
             "createdAt": now,
             "updatedAt": now,
@@ -414,6 +422,11 @@ class LoopbackArchestra:
         server = self.servers.get(id)
         if server is None:
             return 404, "MCP server not found"
+        if server["serverType"] == "remote":
+            return 200, {
+                "localInstallationStatus": server["localInstallationStatus"],
+                "localInstallationError": server["localInstallationError"],
+            }
         step = min(self._polls[id], len(self.install_steps) - 1)
         self._polls[id] += 1
         status = self.install_steps[step]
@@ -429,8 +442,9 @@ class LoopbackArchestra:
         }
 
     def _discover(self, server: dict[str, Any]) -> list[dict[str, Any]]:
-        """What Archestra's runtime finds in the server: here, read from the inline spec (the
-        launch tests start the real command); named ``<server>__<tool>`` as Archestra does."""
+        """What Archestra's runtime finds in a local server: here, read from the inline spec
+        (the launch tests start the real command); named ``<server>__<tool>`` as Archestra
+        does."""
         item = self.catalog[server["catalogId"]]
         env = {e["key"]: e.get("value") for e in item["localConfig"]["environment"]}
         workflow = loads_workflow(env[SPEC_ENV])
@@ -444,6 +458,30 @@ class LoopbackArchestra:
                 "assignedAgentCount": 0,
                 "assignedAgents": [],
             }
+        ]
+
+    async def _connect_remote(self, server_id: str) -> None:
+        """A remote server is asked for its tools at once, over MCP, at its URL."""
+        server = self.servers[server_id]
+        item = self.catalog[server["catalogId"]]
+        try:
+            async with Client(item["serverUrl"]) as client:
+                listed = (await client.list_tools()).tools
+        except Exception as e:
+            server["localInstallationStatus"] = "error"
+            server["localInstallationError"] = f"cannot connect to {item['serverUrl']}: {e!r}"
+            return
+        self.tools[server_id] = [
+            {
+                "id": str(uuid.uuid4()),
+                "name": f"{item['name']}__{tool.name}",
+                "description": tool.description,
+                "parameters": dict(tool.input_schema),
+                "createdAt": _now(),
+                "assignedAgentCount": 0,
+                "assignedAgents": [],
+            }
+            for tool in listed
         ]
 
     def _getMcpServerTools(self, _body: Any, _query: Any, *, id: str) -> tuple[int, Any]:
@@ -494,7 +532,9 @@ def platform_settings(tmp_path: Path, url: str, **extra: Any) -> Settings:
 
 
 def target_for(settings: Settings) -> ArchestraPlatformTarget:
-    return ArchestraPlatformTarget(PlatformConfig.from_settings(settings), poll_interval=0.01)
+    target = ArchestraPlatformTarget.from_settings(settings)
+    target.poll_interval = 0.01
+    return target
 
 
 def signup_request(version: int = 1, server_id: str = "srv_8c1f0e2a9b") -> DeploymentRequest:

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import shlex
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import anyio
 import httpx
@@ -33,9 +34,11 @@ from orchestrix.deploy.base import (
     DeployedAgent,
     DeployError,
     DeploymentRequest,
+    DeployTarget,
+    get_target,
     register_target,
 )
-from orchestrix.errors import ConfigurationError
+from orchestrix.errors import ConfigurationError, OrchestrixError
 from orchestrix.settings import Settings
 from orchestrix.spec.models import Workflow, slugify
 
@@ -63,6 +66,7 @@ class PlatformConfig:
     docker_image: str | None
     install_timeout: float
     request_timeout: float
+    upstream: str = "inline"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PlatformConfig:
@@ -111,6 +115,7 @@ class PlatformConfig:
             docker_image=settings.archestra_platform_docker_image or None,
             install_timeout=settings.archestra_platform_install_timeout,
             request_timeout=settings.deploy_timeout,
+            upstream=settings.archestra_platform_upstream,
         )
 
 
@@ -185,6 +190,28 @@ def catalog_item(request: DeploymentRequest, config: PlatformConfig) -> dict[str
     }
 
 
+def remote_catalog_item(request: DeploymentRequest, server_url: str) -> dict[str, Any]:
+    """The catalog item of a workflow an ``orchestrix host`` already serves: a remote server
+    at that agent's MCP URL."""
+    workflow = request.workflow
+    return {
+        "name": catalog_name(request),
+        "version": str(request.version),
+        "description": workflow.description or workflow.name,
+        "instructions": f"Deployed by Orchestrix {__version__} from server {request.server_id} "
+        f"(version {request.version}). Served by an `orchestrix host` at {server_url}.",
+        "serverType": "remote",
+        "serverUrl": server_url,
+        "requiresAuth": False,
+    }
+
+
+def host_agent_id(server_url: Any) -> str | None:
+    """The host agent a remote item points at (``.../agents/<id>/mcp``), if it is one."""
+    found = re.search(r"/agents/([^/]+)/mcp/?$", server_url if isinstance(server_url, str) else "")
+    return unquote(found.group(1)) if found else None
+
+
 # --- the target -------------------------------------------------------------------------------
 
 
@@ -197,16 +224,20 @@ class ArchestraPlatformTarget:
         self,
         config: PlatformConfig,
         *,
+        upstream: DeployTarget | None = None,
         poll_interval: float = 2.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.config = config
+        self.upstream = upstream  # the `orchestrix host` target, in `host` mode
         self.poll_interval = poll_interval
         self._transport = transport
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ArchestraPlatformTarget:
-        return cls(PlatformConfig.from_settings(settings))
+        config = PlatformConfig.from_settings(settings)
+        upstream = get_target(settings, "host") if config.upstream == "host" else None
+        return cls(config, upstream=upstream)
 
     def _client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
@@ -227,33 +258,35 @@ class ArchestraPlatformTarget:
     async def deploy(
         self, request: DeploymentRequest, *, agent_id: str | None = None
     ) -> DeployedAgent:
-        body = catalog_item(request, self.config)
+        made: dict[str, str] = {}  # what this deploy created, removed again if it fails
         async with self._client() as client:
             gateway = await self._gateway(client)
-            if agent_id is None:
-                item = await _call(client, "POST", "/api/internal_mcp_catalog", json=body)
-            else:
-                item = await _call(
-                    client, "PUT", f"/api/internal_mcp_catalog/{_seg(agent_id)}", json=body
-                )
-                await self._remove_installations(client, agent_id)
-            catalog_id = _id(item, "the catalog item")
-            installation_id: str | None = None
             try:
+                if self.upstream is None:
+                    body = catalog_item(request, self.config)
+                else:
+                    body = await self._remote_item(client, request, agent_id, made)
+                if agent_id is None:
+                    item = await _call(client, "POST", "/api/internal_mcp_catalog", json=body)
+                    catalog_id = made["catalog"] = _id(item, "the catalog item")
+                else:
+                    item = await _call(
+                        client, "PUT", f"/api/internal_mcp_catalog/{_seg(agent_id)}", json=body
+                    )
+                    catalog_id = _id(item, "the catalog item")
+                    await self._remove_installations(client, agent_id)
                 installation = await _call(
                     client,
                     "POST",
                     "/api/mcp_server",
                     json={"name": body["name"], "catalogId": catalog_id},
                 )
-                installation_id = _id(installation, "the installation")
+                installation_id = made["installation"] = _id(installation, "the installation")
                 await self._wait_installed(client, installation_id)
                 tools = await self._assign_tools(client, gateway["id"], installation_id)
             except BaseException:
                 with anyio.CancelScope(shield=True):
-                    await self._clean_up(
-                        client, installation_id, catalog_id if agent_id is None else None
-                    )
+                    await self._clean_up(client, made)
                 raise
         return DeployedAgent(
             agent_id=catalog_id,
@@ -268,9 +301,30 @@ class ArchestraPlatformTarget:
                 "gatewayId": gateway["id"],
                 "gatewayName": gateway["name"],
                 "tools": tools,
-                "transport": self.config.transport,
+                "serverType": body["serverType"],
+                "serverUrl": body.get("serverUrl"),
+                "transport": self.config.transport if self.upstream is None else None,
             },
         )
+
+    async def _remote_item(
+        self,
+        client: httpx.AsyncClient,
+        request: DeploymentRequest,
+        agent_id: str | None,
+        made: dict[str, str],
+    ) -> dict[str, Any]:
+        """`host` mode: deploy (or redeploy) to the host first; the item points at it."""
+        assert self.upstream is not None
+        previous = None
+        if agent_id is not None:
+            item = await _call(client, "GET", f"/api/internal_mcp_catalog/{_seg(agent_id)}")
+            previous = host_agent_id(item.get("serverUrl") if isinstance(item, dict) else None)
+        hosted = await self.upstream.deploy(request, agent_id=previous)
+        if previous is None:
+            made["upstream"] = hosted.agent_id
+        mcp_url = hosted.raw.get("mcpEndpoint") or f"{hosted.endpoint.rstrip('/')}/mcp"
+        return remote_catalog_item(request, str(mcp_url))
 
     async def _gateway(self, client: httpx.AsyncClient) -> dict[str, str]:
         """The profile whose MCP gateway serves the tool: the configured id, else the profile
@@ -297,6 +351,12 @@ class ArchestraPlatformTarget:
                 last = str(state.get("localInstallationStatus"))
                 if last == "success":
                     return
+                if (
+                    last == "idle"
+                    and self.upstream is not None
+                    and await self._has_tools(client, installation_id)
+                ):
+                    return  # a remote server has no local runtime to report on
                 if last not in _WAITING:
                     error = state.get("localInstallationError") or "no reason given"
                     raise DeployError(
@@ -310,6 +370,10 @@ class ArchestraPlatformTarget:
             f"{self.config.install_timeout:g}s (last status: {last})",
             {"installationId": installation_id, "status": last},
         )
+
+    async def _has_tools(self, client: httpx.AsyncClient, installation_id: str) -> bool:
+        tools = await _call(client, "GET", f"/api/mcp_server/{_seg(installation_id)}/tools")
+        return isinstance(tools, list) and bool(tools)
 
     async def _assign_tools(
         self, client: httpx.AsyncClient, gateway_id: str, installation_id: str
@@ -339,10 +403,13 @@ class ArchestraPlatformTarget:
 
     async def undeploy(self, agent_id: str) -> None:
         async with self._client() as client:
+            path = f"/api/internal_mcp_catalog/{_seg(agent_id)}"
+            item = await _call(client, "GET", path, accept=(404,))
             await self._remove_installations(client, agent_id)
-            await _call(
-                client, "DELETE", f"/api/internal_mcp_catalog/{_seg(agent_id)}", accept=(404,)
-            )
+            await _call(client, "DELETE", path, accept=(404,))
+        hosted = _upstream_of(item)
+        if hosted is not None and self.upstream is not None:
+            await self.upstream.undeploy(hosted)
 
     async def status(self, agent_id: str) -> dict[str, Any]:
         async with self._client() as client:
@@ -367,6 +434,8 @@ class ArchestraPlatformTarget:
             "name": item.get("name"),
             "version": item.get("version"),
             "installations": states,
+            "serverType": item.get("serverType"),
+            "hostAgentId": _upstream_of(item),
         }
 
     async def _installations(
@@ -387,18 +456,26 @@ class ArchestraPlatformTarget:
                 accept=(404,),
             )
 
-    async def _clean_up(
-        self, client: httpx.AsyncClient, installation_id: str | None, catalog_id: str | None
-    ) -> None:
+    async def _clean_up(self, client: httpx.AsyncClient, made: dict[str, str]) -> None:
         """Best effort after a failed deploy: the failure itself is what the user must see."""
-        for path in (
-            f"/api/mcp_server/{_seg(installation_id)}" if installation_id else None,
-            f"/api/internal_mcp_catalog/{_seg(catalog_id)}" if catalog_id else None,
-        ):
-            if path is None:
-                continue
+        paths = []
+        if "installation" in made:
+            paths.append(f"/api/mcp_server/{_seg(made['installation'])}")
+        if "catalog" in made:
+            paths.append(f"/api/internal_mcp_catalog/{_seg(made['catalog'])}")
+        for path in paths:
             with contextlib.suppress(DeployError):
                 await _call(client, "DELETE", path, accept=(404,))
+        if "upstream" in made and self.upstream is not None:
+            with contextlib.suppress(OrchestrixError):
+                await self.upstream.undeploy(made["upstream"])
+
+
+def _upstream_of(item: Any) -> str | None:
+    """The host agent behind a remote catalog item that Orchestrix made."""
+    if isinstance(item, dict) and item.get("serverType") == "remote":
+        return host_agent_id(item.get("serverUrl"))
+    return None
 
 
 # --- HTTP -------------------------------------------------------------------------------------
@@ -493,6 +570,8 @@ __all__ = [
     "ArchestraPlatformTarget",
     "PlatformConfig",
     "catalog_item",
+    "host_agent_id",
     "inline_spec",
     "launch",
+    "remote_catalog_item",
 ]
