@@ -19,7 +19,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
 
 from orchestrix import __version__
-from orchestrix.api.errors import install_error_handlers
+from orchestrix.api.errors import UnexpectedErrors, install_error_handlers
 from orchestrix.api.limits import BodySizeLimit
 from orchestrix.api.mcp import mount_mcp
 from orchestrix.api.runner import Runner
@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = None
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(UnexpectedErrors)  # added last: the outermost of ours
 
     @app.get("/healthz", response_model=Health, tags=["health"])
     async def healthz() -> Health:
