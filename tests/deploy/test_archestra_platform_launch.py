@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -145,3 +146,53 @@ def running(argv: list[str], env: dict[str, str], cwd: Path, port: int) -> Itera
             process.wait(timeout=10)
         if process.stderr:
             process.stderr.close()
+
+
+# --- the examples of the README and the docs page ---------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs" / "archestra-platform.md"
+
+
+def bash_lines(path: Path, containing: str) -> list[str]:
+    """The lines of the ```bash blocks of a Markdown file that mention ``containing``."""
+    blocks = re.findall(r"```bash\n(.*?)```", path.read_text(), flags=re.DOTALL)
+    chosen = [b for b in blocks if containing in b]
+    assert chosen, f"{path.name} has no bash block with {containing}"
+    return [line for b in chosen for line in b.splitlines() if line.strip()]
+
+
+def test_the_settings_of_the_readme_and_the_docs_configure_the_target(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    from orchestrix.deploy.archestra_platform import ArchestraPlatformTarget
+    from orchestrix.deploy.base import get_target
+    from orchestrix.settings import Settings
+
+    monkeypatch.chdir(tmp_path)
+    for doc in (ROOT / "README.md", DOCS):
+        for line in bash_lines(doc, "ORCHESTRIX_ARCHESTRA_PLATFORM_URL"):
+            key, _, value = line.partition("=")
+            monkeypatch.setenv(key, value)
+        settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+        assert settings.resolved_deploy_target == "archestra-platform"
+        target = get_target(settings)
+        assert isinstance(target, ArchestraPlatformTarget)
+        assert target.config.url == "http://localhost:9000"
+        assert target.config.dashboard_url == "http://localhost:3000"
+        assert target.config.api_key == "archestra_..."
+
+
+async def test_the_docs_streamable_http_example_serves_the_tool(tmp_path: Path) -> None:
+    [line] = [line for line in bash_lines(DOCS, "orchestrix mcp") if "streamable-http" in line]
+    port = free_port()
+    script = "exec env " + line.replace("--port 8080", f"--port {port}")
+    home = tmp_path / "home"
+    with running(["bash", "-c", script], runtime_env(home, {}), ROOT, port):
+        async with Client(f"http://127.0.0.1:{port}/mcp") as client:
+            [tool] = (await client.list_tools()).tools
+            assert tool.name == "signup_api"
+            created = await client.call_tool(
+                "signup_api", {"email": "doc@example.com", "password": "a-long-password-1"}
+            )
+            assert created.is_error is False
