@@ -1,0 +1,136 @@
+"""Two ``orchestrix host`` processes over one PostgreSQL serve the same agents: a deployment,
+a new version and a removal accepted by one are seen by the other without a restart. And the
+command refuses to listen beyond loopback without an API key."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from mcp import Client
+
+from tests.host.helpers import HOST_KEY, auth, signup, wire
+from tests.servers import LOOPBACK, free_port
+
+STARTUP_LIMIT = 30.0
+
+
+def host_env(data_dir: Path, database_url: str | None, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCHESTRIX_", "ARCHESTRA_"))}
+    env["ORCHESTRIX_DATA_DIR"] = str(data_dir)
+    if database_url:
+        env["ORCHESTRIX_DATABASE_URL"] = database_url
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def host_process(env: dict[str, str], cwd: Path, *args: str) -> Iterator[str]:
+    port = free_port()
+    log = cwd / f"host-{port}.log"
+    command = [sys.executable, "-m", "orchestrix", "host", "--host", LOOPBACK, "--port", str(port)]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [*command, *args], env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT
+        )
+        base = f"http://{LOOPBACK}:{port}"
+        try:
+            deadline = time.monotonic() + STARTUP_LIMIT
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(
+                        f"orchestrix host exited with {proc.returncode}:\n{log.read_text()}"
+                    )
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"orchestrix host did not start:\n{log.read_text()}")
+                time.sleep(0.1)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+
+
+async def test_two_hosts_over_one_postgresql_serve_the_same_agents(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    env = host_env(tmp_path, postgres_url, ORCHESTRIX_HOST_API_KEY=HOST_KEY)
+    with host_process(env, tmp_path) as one, host_process(env, tmp_path) as two:
+        body = wire("signup")
+        created = httpx.post(f"{one}/mcp/agents", json=body, headers=auth())
+        assert created.status_code == 201, created.text
+        agent_id = created.json()["agentId"]
+
+        # deployed on one, served by two (which never saw the request)
+        assert (
+            httpx.post(f"{two}/agents/{agent_id}", json=signup("a@example.com")).status_code == 201
+        )
+        # one data store: the email taken through two is taken through one
+        assert (
+            httpx.post(f"{one}/agents/{agent_id}", json=signup("a@example.com")).status_code == 409
+        )
+        async with Client(f"{two}/agents/{agent_id}/mcp") as mcp:
+            result = await mcp.call_tool("signup_api", signup("b@example.com"))
+            assert result.is_error is False
+
+        # a new version accepted by two is served by one, which had the old one cached
+        assert httpx.get(f"{one}/agents/{agent_id}").json()["revision"] == 1
+        v2 = {**body, "description": "second version"}
+        replaced = httpx.put(f"{two}/mcp/agents/{agent_id}", json=v2, headers=auth())
+        assert replaced.status_code == 200
+        info = httpx.get(f"{one}/agents/{agent_id}").json()
+        assert (info["revision"], info["description"]) == (2, "second version")
+        async with Client(f"{one}/agents/{agent_id}/mcp") as mcp:
+            [tool] = (await mcp.list_tools()).tools
+            assert tool.description == "second version"
+
+        # removed through one, gone from two
+        assert httpx.delete(f"{one}/mcp/agents/{agent_id}", headers=auth()).status_code == 200
+        assert (
+            httpx.post(f"{two}/agents/{agent_id}", json=signup("c@example.com")).status_code == 404
+        )
+        assert httpx.post(f"{two}/agents/{agent_id}/mcp", json={}).status_code == 404
+
+
+def test_workers_of_one_host(tmp_path: Path, postgres_url: str) -> None:
+    env = host_env(tmp_path, postgres_url, ORCHESTRIX_HOST_API_KEY=HOST_KEY)
+    with host_process(env, tmp_path, "--workers", "2") as base:
+        agent_id = httpx.post(f"{base}/mcp/agents", json=wire("todo"), headers=auth()).json()[
+            "agentId"
+        ]
+        answers = [
+            httpx.post(f"{base}/agents/{agent_id}", json={"title": f"t{i}"}) for i in range(10)
+        ]
+        assert {a.status_code for a in answers} == {201}
+
+
+def test_refuses_a_public_address_without_an_api_key(tmp_path: Path) -> None:
+    env = host_env(tmp_path, None)
+    done = subprocess.run(
+        [sys.executable, "-m", "orchestrix", "host", "--host", "0.0.0.0", "--port", "1"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "ORCHESTRIX_HOST_API_KEY" in lines[0]
+    assert "Traceback" not in done.stderr
