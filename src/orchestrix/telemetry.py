@@ -68,6 +68,7 @@ class Telemetry:
         self._task: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
         self._users = 0
+        self._stopping = False
         self.sent = 0
         self.dropped = 0
 
@@ -132,14 +133,18 @@ class Telemetry:
                 await self._stop()
 
     async def _stop(self) -> None:
+        """Let the sender finish the batch it is sending, then send what is left, all within
+        the timeout; whatever is still unsent after that is dropped."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        with contextlib.suppress(Exception):
-            async with asyncio.timeout(self.timeout):
-                await self.flush()
+        self._stopping = True
+        if self._wake is not None:
+            self._wake.set()
+        try:
+            if task is not None:
+                with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                    await asyncio.wait_for(task, self.timeout)
+        finally:
+            self._stopping = False
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -154,10 +159,10 @@ class Telemetry:
             self._wake.clear()
             try:
                 await self.flush()
-            except asyncio.CancelledError:
-                raise
             except Exception:  # pragma: no cover - flush already swallows delivery errors
                 log.warning("telemetry flush failed", exc_info=True)
+            if self._stopping:
+                return
 
     async def flush(self) -> int:
         """Send everything queued now, in batches; returns how many events were delivered."""

@@ -87,7 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for name in ROUTER_MODULES:
         include_routers(app, name)
     app.state.mcp = mount_mcp(app, store, runner)  # after the REST routes under /runtime
-    mount_host(app, settings, engine=engine)  # the `local` target: /agents/... and /mcp/agents
+    host = mount_host(app, settings, engine=engine)  # `local` target: /agents/..., /mcp/agents
+    runner.telemetry = host.telemetry
     mount_dashboard(app)  # last: the API's routes take precedence over the page's
     return app
 

@@ -17,6 +17,7 @@ from orchestrix.runtime.redact import Redactor
 from orchestrix.spec.io import parse_workflow
 from orchestrix.spec.models import Workflow
 from orchestrix.store import ExecutionRecord, ServerRecord, Store
+from orchestrix.telemetry import DISABLED, Telemetry
 from orchestrix.tools.base import Services
 
 
@@ -24,6 +25,7 @@ class Runner:
     def __init__(self, store: Store, *, max_executors: int = 256) -> None:
         self.store = store
         self.services: Services | None = None  # set in the app's lifespan
+        self.telemetry: Telemetry = DISABLED  # create_app sets the app's
         self._executors: OrderedDict[tuple[str, int], Executor] = OrderedDict()
         self._max = max_executors
 
@@ -70,6 +72,14 @@ class Runner:
             body=redactor.redact(result.body),
             logs=[entry.to_dict() for entry in result.logs],
             duration_ms=round(result.duration_ms, 3),
+        )
+        self.telemetry.emit(
+            "workflow_run",
+            server_id=server.id,
+            version=server.version,
+            source=source,
+            status=result.status,
+            durationMs=round(result.duration_ms, 3),
         )
         return result, record
 

@@ -33,6 +33,7 @@ from orchestrix.api.schemas import (
 from orchestrix.errors import Conflict
 from orchestrix.runtime.executor import ExecutionResult
 from orchestrix.store import ExecutionRecord
+from orchestrix.telemetry import telemetry_of
 
 router = APIRouter(prefix="/mcp/servers", tags=["servers"], responses=ERROR_RESPONSES)
 
@@ -76,6 +77,7 @@ async def create_server(
     else:
         assert body.spec is not None
         server = await service.create_from_spec(store, owner, body.spec)
+    telemetry_of(request.app).emit("server_created", server_id=server.id, version=server.version)
     out = server_out(server, mcp=has_mcp(request))
     return CreatedServerOut(**out.model_dump(), build=build)
 
@@ -128,6 +130,7 @@ async def save_server(
         summary=body.summary or "Saved an edited spec",
         base_version=body.base_version,
     )
+    telemetry_of(request.app).emit("server_mutated", server_id=server_id, version=server.version)
     return server_out(server, mcp=has_mcp(request))
 
 
@@ -193,6 +196,7 @@ async def restore_version(
     """Save a new version equal to an old one."""
     owner = who.owner(body.owner_id)
     server = await service.restore(store, owner, server_id, version, body.base_version)
+    telemetry_of(request.app).emit("server_mutated", server_id=server_id, version=server.version)
     return server_out(server, mcp=has_mcp(request))
 
 
@@ -253,6 +257,9 @@ async def chat(
     outcome = await service.chat(request.app, store, runner, owner, server_id, body.message)
     version = None
     if outcome.saved:
+        telemetry_of(request.app).emit(
+            "server_mutated", server_id=server_id, version=outcome.server.version, via="chat"
+        )
         latest = await store.servers.version(server_id, owner, outcome.server.version)
         version = version_summary(latest)
     return ChatOut(
