@@ -46,6 +46,22 @@ class Settings(BaseSettings):
         description="Model for the builder, e.g. `openai:gpt-4o-mini`. Unset: the offline rules "
         "planner.",
     )
+    llm_base_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ORCHESTRIX_LLM_BASE_URL", "OPENAI_BASE_URL"),
+        description="Base URL of an OpenAI-compatible server (vLLM, LM Studio, Ollama's /v1...).",
+    )
+    llm_api_key: SecretStr | None = Field(
+        default=None,
+        description="API key for the builder's model. Unset: the provider's own variable "
+        "(OPENAI_API_KEY, ANTHROPIC_API_KEY).",
+    )
+    llm_repair_rounds: int = Field(
+        default=2, ge=0, le=10, description="How often the model may fix a graph that fails checks."
+    )
+    llm_timeout: float = Field(
+        default=60.0, gt=0, description="Seconds one request to the builder's model may take."
+    )
 
     max_body_bytes: int = Field(
         default=1024 * 1024,

@@ -10,10 +10,17 @@ PROMPTS: list[tuple[str, str]] = [
     # sign up
     ("create a sign up api", "signup"),
     ("signup endpoint with email, password and name", "signup"),
-    ("I need an API where new users can register with their email address and a password", "signup"),
+    (
+        "I need an API where new users can register with their email address and a password",
+        "signup",
+    ),
     ("user registration with username and password, return a jwt", "signup"),
     ("sigup api with email and pasword", "signup"),
-    ("Build a registration endpoint that takes email, password, full name and an optional phone number, and send a welcome email", "signup"),
+    (
+        "Build a registration endpoint that takes email, password, full name and an optional"
+        " phone number, and send a welcome email",
+        "signup",
+    ),
     ("register users, 3 signups per minute", "signup"),
     # log in
     ("a login endpoint", "login"),
@@ -33,7 +40,11 @@ PROMPTS: list[tuple[str, str]] = [
     ("create a product api", "create"),
     ("todo api", "create"),
     ("store books with title, author, isbn (unique) and year", "create"),
-    ("Create an endpoint to add tasks with a title, an optional description, a priority that is one of low, medium or high, and a due date", "create"),
+    (
+        "Create an endpoint to add tasks with a title, an optional description, a priority"
+        " that is one of low, medium or high, and a due date",
+        "create",
+    ),
     ("I want to track my expenses: amount, category and date", "create"),
     ("an api for customers with name, unique email and phone number", "create"),
     ("save movie reviews with a rating from 1 to 5 and a comment", "create"),

@@ -29,13 +29,24 @@ def stored_value(spec: FieldSpec) -> str:
     return ref(path)
 
 
-def document_for(draft: Draft, fields: list[FieldSpec], before: str | None = None) -> dict[str, Any]:
+def document_for(
+    draft: Draft, fields: list[FieldSpec], before: str | None = None
+) -> dict[str, Any]:
     """The stored fields; a password becomes ``<name>Hash`` from a hashPassword step."""
     doc: dict[str, Any] = {}
     for spec in fields:
         if spec.secret:
-            hasher = draft.unique_id("hashPassword" if spec.name == "password" else f"hash{spec.name[:1].upper()}{spec.name[1:]}")
-            draft.add(hasher, "hashPassword", {"value": ref(field_path("input", spec.name))}, before=before)
+            hasher = draft.unique_id(
+                "hashPassword"
+                if spec.name == "password"
+                else f"hash{spec.name[:1].upper()}{spec.name[1:]}"
+            )
+            draft.add(
+                hasher,
+                "hashPassword",
+                {"value": ref(field_path("input", spec.name))},
+                before=before,
+            )
             doc[f"{spec.name}Hash"] = ref(f"steps.{hasher}.hash")
         else:
             doc[spec.name] = stored_value(spec)
@@ -141,7 +152,8 @@ def get(entity: Entity, fields: list[FieldSpec], key: FieldSpec | None = None) -
     key = key or ID_FIELD
     by = "" if key.name == "id" else f" by {key.words}"
     draft = Draft.new(
-        f"Get {entity.title} API", f"Finds one {entity.label}{by} in the {entity.collection} collection"
+        f"Get {entity.title} API",
+        f"Finds one {entity.label}{by} in the {entity.collection} collection",
     )
     draft.add_field(replace(key, required=True, unique=False, default=None))
     draft.add("input", "input")
@@ -207,7 +219,9 @@ def list_(entity: Entity, fields: list[FieldSpec], filter_by: FieldSpec | None =
             when=f"{path} != null",
         )
         draft.add(
-            step, "dbQuery", {"collection": entity.collection, "where": {}, **page},
+            step,
+            "dbQuery",
+            {"collection": entity.collection, "where": {}, **page},
             when=f"{path} == null",
         )
         body: Any = ref(f"steps.{filtered} ?? steps.{step}")
@@ -271,7 +285,9 @@ def update(entity: Entity, fields: list[FieldSpec]) -> Draft:
     first = seed_document(entity, fields, 1)
     second = seed_document(entity, fields, 2)
     target = next((f for f in editable if not f.unique and f.type == "string" and not f.enum), None)
-    target = target or next((f for f in editable if not f.unique), editable[0] if editable else None)
+    target = target or next(
+        (f for f in editable if not f.unique), editable[0] if editable else None
+    )
     change: dict[str, Any] = {}
     if target is not None:
         change[target.name] = target.sample(1)
@@ -346,7 +362,9 @@ def manage(entity: Entity, fields: list[FieldSpec], actions: list[str]) -> Draft
     needs_id = [a for a in actions if a in {"get", "update", "delete"}]
     if needs_id:
         draft.add_field(replace(ID_FIELD, required=False))
-    editable = [replace(f, required=False, unique=False, default=None) for f in fields if not f.secret]
+    editable = [
+        replace(f, required=False, unique=False, default=None) for f in fields if not f.secret
+    ]
     for spec in editable:
         draft.add_field(spec)
     if "list" in actions:
@@ -378,22 +396,48 @@ def manage(entity: Entity, fields: list[FieldSpec], actions: list[str]) -> Draft
         if unique:
             config["unique"] = unique
         draft.add(step, "dbInsert", config, when=guard("create"))
-        draft.add("created", "response", {"status": 201, "body": ref(f"steps.{step}")}, when=guard("create"))
+        draft.add(
+            "created",
+            "response",
+            {"status": 201, "body": ref(f"steps.{step}")},
+            when=guard("create"),
+        )
     if "get" in actions:
         step = entity.step("get")
         where = {"id": "{{ input.id }}"}
-        draft.add(step, "dbFind", {"collection": collection, "where": where, "message": label}, when=guard("get"))
-        draft.add("found", "response", {"status": 200, "body": ref(f"steps.{step}")}, when=guard("get"))
+        draft.add(
+            step,
+            "dbFind",
+            {"collection": collection, "where": where, "message": label},
+            when=guard("get"),
+        )
+        draft.add(
+            "found", "response", {"status": 200, "body": ref(f"steps.{step}")}, when=guard("get")
+        )
     if "list" in actions:
         step = entity.step("list", many=True)
-        page = {"limit": ref("input.limit ?? 20"), "offset": ref("input.offset ?? 0"), "sort": "createdAt", "order": "desc"}
-        draft.add(step, "dbQuery", {"collection": collection, "where": {}, **page}, when=guard("list"))
-        draft.add("listed", "response", {"status": 200, "body": ref(f"steps.{step}")}, when=guard("list"))
+        page = {
+            "limit": ref("input.limit ?? 20"),
+            "offset": ref("input.offset ?? 0"),
+            "sort": "createdAt",
+            "order": "desc",
+        }
+        draft.add(
+            step, "dbQuery", {"collection": collection, "where": {}, **page}, when=guard("list")
+        )
+        draft.add(
+            "listed", "response", {"status": 200, "body": ref(f"steps.{step}")}, when=guard("list")
+        )
     if "update" in actions:
         find = entity.step("find")
         step = entity.step("update")
         where = {"id": "{{ input.id }}"}
-        draft.add(find, "dbFind", {"collection": collection, "where": where, "message": label}, when=guard("update"))
+        draft.add(
+            find,
+            "dbFind",
+            {"collection": collection, "where": where, "message": label},
+            when=guard("update"),
+        )
         changes = {
             f.name: ref(f"{field_path('input', f.name)} ?? {field_path('steps.' + find, f.name)}")
             for f in editable
@@ -402,15 +446,24 @@ def manage(entity: Entity, fields: list[FieldSpec], actions: list[str]) -> Draft
         if unique:
             update_config["unique"] = unique
         draft.add(step, "dbUpdate", update_config, when=guard("update"))
-        draft.add("updated", "response", {"status": 200, "body": ref(f"steps.{step}")}, when=guard("update"))
+        draft.add(
+            "updated",
+            "response",
+            {"status": 200, "body": ref(f"steps.{step}")},
+            when=guard("update"),
+        )
     if "delete" in actions:
         step = entity.step("delete")
         draft.add(
-            step, "dbDelete", {"collection": collection, "where": {"id": "{{ input.id }}"}, "message": label},
+            step,
+            "dbDelete",
+            {"collection": collection, "where": {"id": "{{ input.id }}"}, "message": label},
             when=guard("delete"),
         )
         draft.add(
-            "deleted", "response", {"status": 200, "body": {"deleted": True, "id": "{{ input.id }}"}},
+            "deleted",
+            "response",
+            {"status": 200, "body": {"deleted": True, "id": "{{ input.id }}"}},
             when=guard("delete"),
         )
     _manage_tests(draft, entity, fields, actions)
@@ -427,9 +480,11 @@ def _when_action(actions: list[str], required: list[str]) -> dict[str, Any]:
     }
 
 
-def _manage_tests(draft: Draft, entity: Entity, fields: list[FieldSpec], actions: list[str]) -> None:
+def _manage_tests(
+    draft: Draft, entity: Entity, fields: list[FieldSpec], actions: list[str]
+) -> None:
     plain = [f for f in fields if not f.secret]
-    seeded = seed_document(entity, [f for f in plain], 1)
+    seeded = seed_document(entity, plain, 1)
     seed_used = False
 
     def seed() -> dict[str, list[dict[str, Any]]] | None:
@@ -445,7 +500,9 @@ def _manage_tests(draft: Draft, entity: Entity, fields: list[FieldSpec], actions
             if spec.unique:
                 values[spec.name] = _distinct(spec, 3)
         shown = {f.name: values[f.name] for f in plain if f.required}
-        draft.add_test(f"creates a {entity.label}", {"action": "create", **values}, 201, {**shown, "id": "*"})
+        draft.add_test(
+            f"creates a {entity.label}", {"action": "create", **values}, 201, {**shown, "id": "*"}
+        )
         required = [f for f in plain if f.required]
         if required:
             draft.add_test(
@@ -454,21 +511,49 @@ def _manage_tests(draft: Draft, entity: Entity, fields: list[FieldSpec], actions
                 400,
             )
     if "get" in actions:
-        draft.add_test(f"gets a {entity.label}", {"action": "get", "id": seeded["id"]}, 200, {"id": seeded["id"]}, seed=seed())
-        draft.add_test(f"answers 404 for an unknown {entity.label}", {"action": "get", "id": f"{entity.id_prefix}-404"}, 404)
-    if "list" in actions:
-        draft.add_test(f"lists the {entity.plural_label}", {"action": "list"}, 200, {"limit": 20}, seed=seed())
-    if "update" in actions:
-        target = next((f for f in plain if not f.unique and f.type == "string" and not f.enum), None)
-        change = {target.name: f"{target.sample(0)} (changed)"[: target.max_length or 200]} if target else {}
         draft.add_test(
-            f"updates a {entity.label}", {"action": "update", "id": seeded["id"], **change}, 200,
-            {"id": seeded["id"], **change}, seed=seed(),
+            f"gets a {entity.label}",
+            {"action": "get", "id": seeded["id"]},
+            200,
+            {"id": seeded["id"]},
+            seed=seed(),
+        )
+        draft.add_test(
+            f"answers 404 for an unknown {entity.label}",
+            {"action": "get", "id": f"{entity.id_prefix}-404"},
+            404,
+        )
+    if "list" in actions:
+        draft.add_test(
+            f"lists the {entity.plural_label}", {"action": "list"}, 200, {"limit": 20}, seed=seed()
+        )
+    if "update" in actions:
+        target = next(
+            (f for f in plain if not f.unique and f.type == "string" and not f.enum), None
+        )
+        change = (
+            {target.name: f"{target.sample(0)} (changed)"[: target.max_length or 200]}
+            if target
+            else {}
+        )
+        draft.add_test(
+            f"updates a {entity.label}",
+            {"action": "update", "id": seeded["id"], **change},
+            200,
+            {"id": seeded["id"], **change},
+            seed=seed(),
         )
     if "delete" in actions:
         draft.add_test(
-            f"deletes a {entity.label}", {"action": "delete", "id": seeded["id"]}, 200, {"deleted": True},
+            f"deletes a {entity.label}",
+            {"action": "delete", "id": seeded["id"]},
+            200,
+            {"deleted": True},
             seed=seed(),
         )
-        draft.add_test(f"answers 404 once the {entity.label} is gone", {"action": "delete", "id": seeded["id"]}, 404)
+        draft.add_test(
+            f"answers 404 once the {entity.label} is gone",
+            {"action": "delete", "id": seeded["id"]},
+            404,
+        )
     draft.add_test("rejects an unknown action", {"action": "explode"}, 400)

@@ -122,9 +122,9 @@ def _invalid_test(draft: Draft, spec: FieldSpec) -> None:
     base = draft.success_test()
     if base is None or any(_about(t, spec) for t in draft.tests):
         return
-    if not (spec.format or spec.enum or spec.pattern or spec.type != "string"):
-        if spec.min_length in (None, 0, 1) and spec.max_length is None:
-            return
+    plain = not (spec.format or spec.enum or spec.pattern or spec.type != "string")
+    if plain and spec.min_length in (None, 0, 1) and spec.max_length is None:
+        return
     value, why = spec.invalid()
     test = copy.deepcopy({k: v for k, v in base.items() if k not in {"seed", "name", "expect"}})
     test["input"][spec.name] = value
@@ -186,7 +186,7 @@ def add_field(draft: Draft, spec: FieldSpec) -> str:
     if store is not None:
         summary += f", stored by {store['id']}"
     if unique:
-        summary += "; " + set_unique(draft, spec.name, True)
+        summary += "; " + set_unique(draft, spec.name, True).rstrip(".")
     return summary + "."
 
 
@@ -215,8 +215,10 @@ def remove_field(draft: Draft, name: str) -> str:
             values = config.get(key, {})
             for field_name in list(values):
                 value = values[field_name]
-                if field_name == name or _mentions(value, pattern) or any(
-                    _mentions(value, h) for h in hash_refs
+                if (
+                    field_name == name
+                    or _mentions(value, pattern)
+                    or any(_mentions(value, h) for h in hash_refs)
                 ):
                     del values[field_name]
                     config["unique"] = [u for u in config.get("unique", []) if u != field_name]
@@ -390,7 +392,9 @@ def set_unique(draft: Draft, name: str, unique: bool) -> str:
             other_spec = draft.field(other)
             if other != name and other in dup and other_spec is not None:
                 dup[other] = _distinct(other_spec, 7)
-        draft.add_test(f"refuses a duplicate {spec.words}", dup, 409, headers=success.get("headers"))
+        draft.add_test(
+            f"refuses a duplicate {spec.words}", dup, 409, headers=success.get("headers")
+        )
     return f"{name} must now be unique: a second record with the same {spec.words} answers 409."
 
 
@@ -555,9 +559,7 @@ def fit_rate_limit_tests(draft: Draft) -> None:
     client = {CLIENT_HEADER: "198.51.100.7"}
     for n in range(1, limit + 1):
         draft.add_test(f"limit: request {n} of {limit} gets through", {}, status, headers=client)
-    draft.add_test(
-        f"limit: request {limit + 1} is refused with 429", {}, 429, headers=dict(client)
-    )
+    draft.add_test(f"limit: request {limit + 1} is refused with 429", {}, 429, headers=dict(client))
 
 
 def _status_of_empty_request(draft: Draft) -> int | None:

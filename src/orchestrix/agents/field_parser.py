@@ -77,7 +77,17 @@ ARTICLES = {
     "called",
     "named",
 }
-FILLER = {"field", "fields", "column", "columns", "property", "attribute", "value", "input", "param"}
+FILLER = {
+    "field",
+    "fields",
+    "column",
+    "columns",
+    "property",
+    "attribute",
+    "value",
+    "input",
+    "param",
+}
 REQUIRED_WORDS = ("required", "mandatory", "compulsory", "needed", "must have", "not optional")
 OPTIONAL_WORDS = ("optional", "optionally", "not required", "if any", "nullable", "maybe")
 UNIQUE_WORDS = ("unique", "distinct", "no duplicates", "no duplicate", "must be unique")
@@ -119,7 +129,9 @@ _AT_MOST = re.compile(
 )
 _LESS = re.compile(rf"\b(?:less than|under|below|<)\s*({NUMBER})")
 _MORE = re.compile(rf"\b(?:more than|greater than|over|above|>)\s*({NUMBER})")
-_EXACT_LEN = re.compile(rf"\b(?:exactly\s*)?({NUMBER})\s*(?:characters|chars|letters|digits) long\b")
+_EXACT_LEN = re.compile(
+    rf"\b(?:exactly\s*)?({NUMBER})\s*(?:characters|chars|letters|digits) long\b"
+)
 _LENGTH_UNITS = re.compile(r"\b(?:characters?|chars?|letters?|digits?|long)\b")
 _DEFAULT = re.compile(r"\b(?:defaults? to|by default|default(?: value)?(?: of| is)?)\s+([\w.-]+)")
 
@@ -257,7 +269,12 @@ def parse_item(item: str, *, default_required: bool | None = None) -> FieldSpec 
         spec = _apply_type(spec, explicit)
     if enum:
         spec = replace(
-            spec, type="string", enum=enum, format=None, pattern=None, min_length=None,
+            spec,
+            type="string",
+            enum=enum,
+            format=None,
+            pattern=None,
+            min_length=None,
             max_length=None,
         )
         if default is None and required is None:
@@ -272,7 +289,9 @@ def parse_item(item: str, *, default_required: bool | None = None) -> FieldSpec 
     elif default_required is not None and not spec.unique:
         spec = replace(spec, required=default_required)
     if spec.type == "boolean" and required is None:
-        spec = replace(spec, required=False, default=False if spec.default is None else spec.default)
+        spec = replace(
+            spec, required=False, default=False if spec.default is None else spec.default
+        )
     if spec.default is not None and required is None:
         spec = replace(spec, required=False)
     return spec
@@ -291,7 +310,7 @@ def _value(token: str) -> Any:
 
 def _coerce(value: Any, spec: FieldSpec) -> Any:
     if spec.type == "boolean":
-        return value in {True, "true", "yes", 1}
+        return value is True or value in {"true", "yes"} or value == 1
     if spec.type in {"integer", "number"} and isinstance(value, int | float):
         return int(value) if spec.type == "integer" else value
     return str(value) if spec.type == "string" else value
@@ -304,9 +323,11 @@ def _explicit_type(text: str, modifiers: str) -> tuple[str, dict[str, Any]]:
         if f" {word} " in modifiers or f" {word}," in modifiers:
             found = kind
             break
-    pattern = r"\b(?:as|of type|type|typed as|in)\s+(?:a |an )?(" + "|".join(
-        re.escape(w) for w in sorted(TYPE_WORDS, key=len, reverse=True)
-    ) + r")\b"
+    pattern = (
+        r"\b(?:as|of type|type|typed as|in)\s+(?:a |an )?("
+        + "|".join(re.escape(w) for w in sorted(TYPE_WORDS, key=len, reverse=True))
+        + r")\b"
+    )
     match = re.search(pattern, text)
     if match:
         found = found or TYPE_WORDS[match.group(1)]

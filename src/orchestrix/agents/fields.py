@@ -258,7 +258,7 @@ class FieldSpec:
             value = value + "x" * (self.min_length - len(value))
         if self.max_length is not None and len(value) > self.max_length:
             value = value[: self.max_length]
-        return value
+        return str(value)
 
     def invalid(self) -> tuple[Any, str]:
         """A value the schema refuses, and how a test name says why."""

@@ -38,7 +38,12 @@ FORMS: dict[str, Form] = {
         "Contact Form API",
         "Stores a contact message and emails it to the site owner",
         "contact_messages",
-        [_req("name"), _req("email"), _opt("subject", min_length=None), _req("message", min_length=1)],
+        [
+            _req("name"),
+            _req("email"),
+            _opt("subject", min_length=None),
+            _req("message", min_length=1),
+        ],
         {"received": True},
         "notify",
         "a message",
@@ -93,7 +98,13 @@ FORMS: dict[str, Form] = {
         "Booking API",
         "Books a table or appointment slot; a taken slot answers 409",
         "bookings",
-        [_req("name"), _req("email"), _req("date"), _req("time"), _req("partySize", minimum=1, maximum=20)],
+        [
+            _req("name"),
+            _req("email"),
+            _req("date"),
+            _req("time"),
+            _req("partySize", minimum=1, maximum=20),
+        ],
         {"booked": True},
         "welcome",
         "a booking",
@@ -101,7 +112,9 @@ FORMS: dict[str, Form] = {
 }
 
 
-def form(kind: str, fields: list[FieldSpec], address: str | None, email: str | None) -> tuple[Draft, list[str]]:
+def form(
+    kind: str, fields: list[FieldSpec], address: str | None, email: str | None
+) -> tuple[Draft, list[str]]:
     spec = FORMS[kind]
     assumptions: list[str] = []
     chosen = list(spec.fields)
@@ -110,14 +123,22 @@ def form(kind: str, fields: list[FieldSpec], address: str | None, email: str | N
         extra = [f for f in fields if f.name not in names]
         chosen = [*chosen, *extra]
         if extra:
-            assumptions.append(f"Kept the usual {kind} fields and added {', '.join(f.name for f in extra)}.")
+            assumptions.append(
+                f"Kept the usual {kind} fields and added {', '.join(f.name for f in extra)}."
+            )
     draft = Draft.new(spec.title, spec.description)
     for field in chosen:
         draft.add_field(field)
     draft.add("input", "input")
     draft.add("validation", "validation")
-    store = {"contact": "saveMessage", "feedback": "saveFeedback", "newsletter": "subscribe",
-             "waitlist": "joinWaitlist", "rsvp": "saveRsvp", "booking": "createBooking"}[kind]
+    store = {
+        "contact": "saveMessage",
+        "feedback": "saveFeedback",
+        "newsletter": "subscribe",
+        "waitlist": "joinWaitlist",
+        "rsvp": "saveRsvp",
+        "booking": "createBooking",
+    }[kind]
     document = document_for(draft, chosen)
     config: dict[str, Any] = {"collection": spec.collection, "document": document}
     unique = [f.name for f in chosen if f.unique]
@@ -132,9 +153,13 @@ def form(kind: str, fields: list[FieldSpec], address: str | None, email: str | N
         draft.add("countWaitlist", "dbQuery", {"collection": spec.collection, "limit": 1})
         body["position"] = "{{ steps.countWaitlist.count }}"
     if kind == "booking":
-        body.update({"date": "{{ steps.createBooking.date }}", "time": "{{ steps.createBooking.time }}"})
+        body.update(
+            {"date": "{{ steps.createBooking.date }}", "time": "{{ steps.createBooking.time }}"}
+        )
     draft.add("response", "response", {"status": 201, "body": body})
-    write_create_tests(draft, chosen, status=201, thing=spec.thing, echo=False, body=dict(spec.body))
+    write_create_tests(
+        draft, chosen, status=201, thing=spec.thing, echo=False, body=dict(spec.body)
+    )
     if kind == "waitlist":
         success = draft.success_test()
         if success is not None:
@@ -151,7 +176,10 @@ def form(kind: str, fields: list[FieldSpec], address: str | None, email: str | N
     if wanted == "notify" or (wanted and address):
         add_email(draft, "notify", address)
         if address is None:
-            assumptions.append("Sends the notification to owner@example.com; change the address in the notifyOwner step.")
+            assumptions.append(
+                "Sends the notification to owner@example.com; change the address in the"
+                " notifyOwner step."
+            )
     elif wanted == "welcome":
         add_email(draft, "welcome")
     return draft, assumptions
@@ -163,10 +191,14 @@ def webhook(fields: list[FieldSpec], source: str | None) -> tuple[Draft, list[st
     collection = f"{source}_events" if source else "webhook_events"
     event_type = _req("type", min_length=1, max_length=200)
     data = FieldSpec(name="data", type="object", required=False)
-    chosen = [event_type, data] if not fields else fields
+    chosen = fields if fields else [event_type, data]
     if fields:
         assumptions.append("Stores the fields you listed as the event.")
-    draft = Draft.new(name, f"Receives events{' from ' + source.capitalize() if source else ''} and stores them in {collection}")
+    draft = Draft.new(
+        name,
+        f"Receives events{' from ' + source.capitalize() if source else ''} and stores them in"
+        f" {collection}",
+    )
     for field in chosen:
         draft.add_field(field)
     draft.add("input", "input")
@@ -176,18 +208,31 @@ def webhook(fields: list[FieldSpec], source: str | None) -> tuple[Draft, list[st
         document["source"] = source
     document["receivedAt"] = "{{ now() }}"
     draft.add("storeEvent", "dbInsert", {"collection": collection, "document": document})
-    draft.add("response", "response", {"status": 202, "body": {"received": True, "id": "{{ steps.storeEvent.id }}"}})
-    write_create_tests(draft, chosen, status=202, thing="an event", echo=False, body={"received": True})
+    draft.add(
+        "response",
+        "response",
+        {"status": 202, "body": {"received": True, "id": "{{ steps.storeEvent.id }}"}},
+    )
+    write_create_tests(
+        draft, chosen, status=202, thing="an event", echo=False, body={"received": True}
+    )
     return draft, assumptions
 
 
-def http_call(fields: list[FieldSpec], url: str | None, method: str, topic: str | None) -> tuple[Draft, list[str]]:
+def http_call(
+    fields: list[FieldSpec], url: str | None, method: str, topic: str | None
+) -> tuple[Draft, list[str]]:
     assumptions: list[str] = []
     if url is None:
         url = f"https://api.example.com/{topic or 'data'}"
         assumptions.append(f"No URL was given: it calls {url}; set the real one in callService.")
-    chosen = fields or [_req("city" if topic == "weather" else "query", min_length=1, max_length=200)]
-    draft = Draft.new(f"{(topic or 'external').capitalize()} Service API", f"Calls {url} and answers with what it returns")
+    chosen = fields or [
+        _req("city" if topic == "weather" else "query", min_length=1, max_length=200)
+    ]
+    draft = Draft.new(
+        f"{(topic or 'external').capitalize()} Service API",
+        f"Calls {url} and answers with what it returns",
+    )
     for field in chosen:
         draft.add_field(field)
     draft.add("input", "input")
@@ -196,7 +241,9 @@ def http_call(fields: list[FieldSpec], url: str | None, method: str, topic: str 
     config: dict[str, Any] = {"url": url, "method": method, "timeout": 10, "retries": 2}
     config["query" if method == "GET" else "body"] = values
     draft.add("callService", "httpRequest", config)
-    draft.add("response", "response", {"status": 200, "body": {"result": "{{ steps.callService.body }}"}})
+    draft.add(
+        "response", "response", {"status": 200, "body": {"result": "{{ steps.callService.body }}"}}
+    )
     first = next((f for f in chosen if f.required), chosen[0])
     draft.add_test(f"rejects a missing {first.words}", {}, 400)
     bad, why = first.invalid()
@@ -209,37 +256,96 @@ def http_call(fields: list[FieldSpec], url: str | None, method: str, topic: str 
 
 
 def shortener() -> tuple[Draft, list[str]]:
-    draft = Draft.new("URL Shortener API", "Stores a long URL under a short code; a custom code is kept if free")
+    draft = Draft.new(
+        "URL Shortener API", "Stores a long URL under a short code; a custom code is kept if free"
+    )
     draft.add_field(replace(infer("url"), required=True))
-    draft.add_field(FieldSpec(name="code", min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_-]+$"))
+    draft.add_field(
+        FieldSpec(name="code", min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+    )
     draft.add("input", "input")
     draft.add("validation", "validation")
     draft.add(
         "saveLink",
         "dbInsert",
-        {"collection": "links", "unique": ["code"], "document": {"code": "{{ input.code ?? shortId(7) }}", "url": "{{ input.url }}", "clicks": 0}},
+        {
+            "collection": "links",
+            "unique": ["code"],
+            "document": {
+                "code": "{{ input.code ?? shortId(7) }}",
+                "url": "{{ input.url }}",
+                "clicks": 0,
+            },
+        },
     )
     draft.add(
         "response",
         "response",
-        {"status": 201, "body": {"code": "{{ steps.saveLink.code }}", "url": "{{ steps.saveLink.url }}", "path": "{{ '/' + steps.saveLink.code }}"}},
+        {
+            "status": 201,
+            "body": {
+                "code": "{{ steps.saveLink.code }}",
+                "url": "{{ steps.saveLink.url }}",
+                "path": "{{ '/' + steps.saveLink.code }}",
+            },
+        },
     )
-    draft.add_test("shortens a url", {"url": "https://example.com/a/very/long/path"}, 201, {"code": "*", "url": "https://example.com/a/very/long/path"})
-    draft.add_test("keeps a custom code", {"url": "https://example.com/docs", "code": "docs"}, 201, {"code": "docs", "path": "/docs"})
-    draft.add_test("refuses a code that is taken", {"url": "https://example.com/other", "code": "docs"}, 409)
+    draft.add_test(
+        "shortens a url",
+        {"url": "https://example.com/a/very/long/path"},
+        201,
+        {"code": "*", "url": "https://example.com/a/very/long/path"},
+    )
+    draft.add_test(
+        "keeps a custom code",
+        {"url": "https://example.com/docs", "code": "docs"},
+        201,
+        {"code": "docs", "path": "/docs"},
+    )
+    draft.add_test(
+        "refuses a code that is taken", {"url": "https://example.com/other", "code": "docs"}, 409
+    )
     draft.add_test("rejects something that is not a url", {"url": "not a link"}, 400)
     return draft, ["Codes are 7 random letters and digits unless one is given."]
 
 
 def resolver() -> tuple[Draft, list[str]]:
-    draft = Draft.new("Short Link Resolver API", "Finds the long URL of a short code and redirects to it")
-    draft.add_field(FieldSpec(name="code", min_length=3, max_length=32, required=True, pattern=r"^[A-Za-z0-9_-]+$"))
+    draft = Draft.new(
+        "Short Link Resolver API", "Finds the long URL of a short code and redirects to it"
+    )
+    draft.add_field(
+        FieldSpec(
+            name="code", min_length=3, max_length=32, required=True, pattern=r"^[A-Za-z0-9_-]+$"
+        )
+    )
     draft.add("input", "input")
     draft.add("validation", "validation")
-    draft.add("findLink", "dbFind", {"collection": "links", "where": {"code": "{{ input.code }}"}, "message": "No link with that code"})
-    draft.add("response", "response", {"status": 302, "headers": {"location": "{{ steps.findLink.url }}"}, "body": {"url": "{{ steps.findLink.url }}"}})
+    draft.add(
+        "findLink",
+        "dbFind",
+        {
+            "collection": "links",
+            "where": {"code": "{{ input.code }}"},
+            "message": "No link with that code",
+        },
+    )
+    draft.add(
+        "response",
+        "response",
+        {
+            "status": 302,
+            "headers": {"location": "{{ steps.findLink.url }}"},
+            "body": {"url": "{{ steps.findLink.url }}"},
+        },
+    )
     seed = {"links": [{"code": "docs", "url": "https://example.com/docs", "clicks": 0}]}
-    draft.add_test("redirects to the long url", {"code": "docs"}, 302, {"url": "https://example.com/docs"}, seed=seed)
+    draft.add_test(
+        "redirects to the long url",
+        {"code": "docs"},
+        302,
+        {"url": "https://example.com/docs"},
+        seed=seed,
+    )
     draft.add_test("answers 404 for an unknown code", {"code": "nope"}, 404)
     draft.add_test("rejects a missing code", {}, 400)
     return draft, ["Shares the links collection with the URL shortener API."]

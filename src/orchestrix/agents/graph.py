@@ -152,7 +152,8 @@ class Draft:
         """The response that answers a successful request: the last one without a guard."""
         responses = self.of_type("response")
         plain = [r for r in responses if not r.get("when")]
-        return (plain or responses or [None])[-1]
+        chosen = plain or responses
+        return chosen[-1] if chosen else None
 
     def primary_store(self) -> dict[str, Any] | None:
         """The tool that writes the request's fields: the first dbInsert, else dbUpdate."""

@@ -10,7 +10,7 @@ from orchestrix.agents.entities import KNOWN, Entity
 from orchestrix.agents.field_parser import parse_item
 from orchestrix.agents.fields import FieldSpec
 from orchestrix.agents.request import EMAIL_ADDRESS, URL, Request, field_clause
-from orchestrix.agents.text import NOT_NOUNS, corrected, has_any, singular
+from orchestrix.agents.text import NOT_NOUNS, corrected, has_any, singular, wordset
 
 API_SIGNALS = (
     "api",
@@ -50,26 +50,27 @@ _DET = (
     r"(?:(?:a|an|the|my|our|your|their|new|all|some|single|one|existing|every|each|of|simple|"
     r"basic|list|lists|set|sets|bunch|collection)\s+)*"
 )
-_VERBS = (
+_VERBS = wordset(
     "create creates add adds store stores save saves record records track tracks manage manages "
     "list lists get gets fetch fetches retrieve retrieves update updates edit edits delete "
     "deletes remove removes log logs submit submits book post posts insert register registers "
     "keep keeps show shows view find finds search browse upload archive catalog catalogue "
     "organize organise"
-).split()
+)
 _P1 = re.compile(
     r"\b(?:api|apis|endpoint|endpoints|service|backend|crud|server|database|system)\s+(?:for|of|on|"
     r"to \w+|that \w+|which \w+|managing|storing|tracking|creating|listing|with)\s+"
     + _DET
     + r"([a-z]+)(?:\s+([a-z]+))?"
 )
-_P2 = re.compile(r"\b(?:" + "|".join(_VERBS) + r")\s+" + _DET + r"([a-z]+)(?:\s+([a-z]+))?")
+_P2 = re.compile(r"\b(?:" + "|".join(sorted(_VERBS)) + r")\s+" + _DET + r"([a-z]+)(?:\s+([a-z]+))?")
 _P3 = re.compile(
     r"\b([a-z]+)(?:\s+([a-z]+))?\s+(?:api|apis|endpoint|endpoints|service|crud|backend|management|"
     r"manager|tracker|catalog|catalogue|database|db|collection|registry|inventory|app|system|"
-    r"list|log|board|store)\b"
+    r"list|log|board)\b"
 )
 _FILLER_NOUNS = {"item", "items", "entry", "entries", "record", "records", "info", "details"}
+_CONTAINERS = {"inventory", "catalog", "catalogue", "registry", "database", "list", "log"}
 _NOT_ENTITY = NOT_NOUNS | {
     "poem",
     "joke",
@@ -99,23 +100,98 @@ _NOT_ENTITY = NOT_NOUNS | {
     "anything",
     "everything",
     "welcome",
+    *_CONTAINERS,
 }
 _OPS = {
-    "create": ("create", "creates", "add", "adds", "new", "store", "stores", "save", "saves",
-               "submit", "post", "insert", "record", "records", "log", "register", "track",
-               "tracks", "upload", "keep"),
-    "get": ("get", "gets", "fetch", "fetches", "retrieve", "retrieves", "read", "view", "show",
-            "find", "finds", "lookup", "look up", "by id", "details", "single", "one"),
-    "list": ("list", "lists", "listing", "all", "browse", "search", "paginate", "paginated",
-             "index", "feed", "every"),
+    "create": (
+        "create",
+        "creates",
+        "add",
+        "adds",
+        "new",
+        "store",
+        "stores",
+        "save",
+        "saves",
+        "submit",
+        "post",
+        "insert",
+        "record",
+        "records",
+        "log",
+        "register",
+        "track",
+        "tracks",
+        "upload",
+        "keep",
+    ),
+    "get": (
+        "get",
+        "gets",
+        "fetch",
+        "fetches",
+        "retrieve",
+        "retrieves",
+        "read",
+        "view",
+        "show",
+        "find",
+        "finds",
+        "lookup",
+        "look up",
+        "details",
+    ),
+    "list": (
+        "list",
+        "lists",
+        "listing",
+        "all",
+        "browse",
+        "search",
+        "paginate",
+        "paginated",
+        "index",
+        "feed",
+        "every",
+    ),
     "update": ("update", "updates", "edit", "edits", "modify", "change", "changes", "patch"),
     "delete": ("delete", "deletes", "remove", "removes", "destroy", "erase", "cancel"),
 }
-_MANAGE = ("crud", "manage", "manages", "managing", "management", "full", "all operations",
-           "create read update delete", "cms", "admin")
+_MANAGE = (
+    "crud",
+    "manage",
+    "manages",
+    "managing",
+    "management",
+    "full",
+    "all operations",
+    "create read update delete",
+    "cms",
+    "admin",
+)
 ACCOUNTS = {"user", "account", "member", "customer", "person", "people", "login"}
-PROVIDERS = ("stripe", "github", "gitlab", "shopify", "slack", "twilio", "paypal", "discord",
-             "mailchimp", "sendgrid", "zapier", "calendly", "typeform", "hubspot")
+PROVIDERS = (
+    "stripe",
+    "github",
+    "gitlab",
+    "shopify",
+    "slack",
+    "twilio",
+    "paypal",
+    "discord",
+    "mailchimp",
+    "sendgrid",
+    "zapier",
+    "calendly",
+    "typeform",
+    "hubspot",
+)
+
+
+_FORM_PHRASES = re.compile(
+    r"\b(?:mailing list|email list|wait ?list|waiting list|guest list|beta list|contact us|"
+    r"early access|sign ?up form|subscribe|subscription)\b"
+)
 
 
 @dataclass
@@ -145,19 +221,20 @@ def core_words(req: Request) -> str:
 def find_entity(words: str) -> Entity | None:
     found: list[tuple[int, list[str]]] = []
     for pattern in (_P1, _P2):
-        for match in pattern.finditer(words):
-            first, second = match.group(1), match.group(2)
-            entity = _noun(first, second)
+        pos = 0
+        while (match := pattern.search(words, pos)) is not None:
+            entity = _noun(match.group(1), match.group(2))
             if entity:
                 found.append((match.start(1), entity))
                 break
+            pos = match.start(1)
     for match in _P3.finditer(words):
         first, second = match.group(1), match.group(2)
         if second and singular(second) not in _NOT_ENTITY:
-            if first and singular(first) not in _NOT_ENTITY and singular(second) in KNOWN:
-                if singular(first) not in KNOWN:
-                    found.append((match.start(1), [singular(first), singular(second)]))
-                    break
+            head, tail = singular(first) if first else "", singular(second)
+            if head and head not in _NOT_ENTITY and tail in KNOWN and head not in KNOWN:
+                found.append((match.start(1), [head, tail]))
+                break
             found.append((match.start(2), [singular(second)]))
             break
         if first and singular(first) not in _NOT_ENTITY and (not second or second in _FILLER_NOUNS):
@@ -175,7 +252,7 @@ def _noun(first: str, second: str | None) -> list[str] | None:
         return None
     if second:
         tail = singular(second)
-        if tail in KNOWN and head not in KNOWN and tail not in _NOT_ENTITY:
+        if tail in KNOWN and tail not in _FILLER_NOUNS and tail not in _NOT_ENTITY:
             return [head, tail]
     return [head]
 
@@ -184,17 +261,28 @@ def operations(words: str) -> list[str]:
     if has_any(words, *_MANAGE):
         return ["create", "get", "list", "update", "delete"]
     ops = [op for op, keys in _OPS.items() if has_any(words, *keys)]
-    if "list" in ops and "get" in ops and not has_any(words, "by id", "single", "one", "details"):
+    if not ops and has_any(words, "by id", "single"):
+        ops = ["get"]
+    if "list" in ops and "get" in ops and not has_any(words, "by id", "single", "details"):
         ops.remove("get")
-    if len(ops) > 1 and "create" in ops and has_any(words, "new") and not has_any(
-        words, "create", "add", "creates", "adds", "store", "save", "insert", "post"
+    if (
+        len(ops) > 1
+        and "create" in ops
+        and has_any(words, "new")
+        and not has_any(
+            words, "create", "add", "creates", "adds", "store", "save", "insert", "post"
+        )
     ):
         ops.remove("create")
     return ops
 
 
 def _by_field(words: str, entity: Entity) -> FieldSpec | None:
-    match = re.search(r"\b(?:by|filter(?:ed)? by|for a given|with a given|per)\s+(?:its |their |the )?([a-z]+(?: [a-z]+)?)", words)
+    match = re.search(
+        r"\b(?:by|filter(?:ed)? by|for a given|with a given|per)\s+(?:its |their |the"
+        r" )?([a-z]+(?: [a-z]+)?)",
+        words,
+    )
     if not match:
         return None
     phrase = match.group(1)
@@ -213,24 +301,72 @@ def classify(req: Request) -> Plan | None:
     plan = _accounts(req, core)
     if plan:
         return plan
-    if has_any(core, "shorten", "shortener", "short url", "short urls", "short link", "short links",
-               "tiny url", "tinyurl", "link shortener", "url shortening", "shortening"):
-        if has_any(core, "resolve", "resolves", "redirect", "redirects", "expand", "follow", "visit", "look up", "lookup"):
+    if has_any(
+        core,
+        "shorten",
+        "shortener",
+        "short url",
+        "short urls",
+        "short link",
+        "short links",
+        "tiny url",
+        "tinyurl",
+        "link shortener",
+        "url shortening",
+        "shortening",
+    ):
+        if has_any(
+            core,
+            "resolve",
+            "resolves",
+            "redirect",
+            "redirects",
+            "expand",
+            "follow",
+            "visit",
+            "look up",
+            "lookup",
+        ):
             return Plan("resolver")
         return Plan("shortener")
-    if has_any(core, "webhook", "webhooks", "web hook", "callback url", "receive events",
-               "incoming events", "ingest events", "event ingestion", "receives events"):
+    if has_any(
+        core,
+        "webhook",
+        "webhooks",
+        "web hook",
+        "callback url",
+        "receive events",
+        "incoming events",
+        "ingest events",
+        "event ingestion",
+        "receives events",
+    ):
         source = next((p for p in PROVIDERS if has_any(core, p)), None)
         return Plan("webhook", source=source)
-    if req.urls or has_any(core, "proxy", "third party", "external api", "external service",
-                           "upstream", "weather", "call an api", "call the api", "call a",
-                           "call the", "calls the", "calls a", "fetch from", "integrate with",
-                           "forward to", "forwards to"):
+    if req.urls or has_any(
+        core,
+        "proxy",
+        "third party",
+        "external api",
+        "external service",
+        "upstream",
+        "weather",
+        "call an api",
+        "call the api",
+        "call a",
+        "call the",
+        "calls the",
+        "calls a",
+        "fetch from",
+        "integrate with",
+        "forward to",
+        "forwards to",
+    ):
         topic = "weather" if has_any(core, "weather", "forecast") else None
         return Plan("http", source=topic)
     entity = find_entity(_META.sub(" api ", core))
-    ops = operations(_META.sub(" api ", core))
     form = _form(core)
+    ops = operations(_FORM_PHRASES.sub(" ", _META.sub(" api ", core)))
     if form and (not ops or ops == ["create"]):
         return Plan("form", form=form)
     if entity is None:
@@ -244,7 +380,21 @@ def classify(req: Request) -> Plan | None:
         return None
     if not has_any(core, *API_SIGNALS) and not req.fields:
         data_verbs = set(ops) - {"create"}
-        storage = has_any(core, "store", "stores", "save", "saves", "track", "tracks", "keep", "record", "records", "log", "manage", "crud")
+        storage = has_any(
+            core,
+            "store",
+            "stores",
+            "save",
+            "saves",
+            "track",
+            "tracks",
+            "keep",
+            "record",
+            "records",
+            "log",
+            "manage",
+            "crud",
+        )
         if not data_verbs and not storage and not entity.known():
             return None
     return _with_ops(Plan("crud", entity=entity), ops, w)
@@ -265,8 +415,20 @@ def _with_ops(plan: Plan, ops: list[str], words: str) -> Plan:
 
 
 def _form(core: str) -> str | None:
-    if has_any(core, "contact form", "contact us", "get in touch", "contact page", "contact message",
-               "contact messages", "contact request", "enquiry", "inquiry", "enquiries", "inquiries"):
+    if has_any(
+        core,
+        "contact form",
+        "contact us",
+        "get in touch",
+        "contact page",
+        "contact message",
+        "contact messages",
+        "contact request",
+        "enquiry",
+        "inquiry",
+        "enquiries",
+        "inquiries",
+    ):
         return "contact"
     if has_any(core, "feedback", "survey", "rate us", "nps"):
         return "feedback"
@@ -276,37 +438,114 @@ def _form(core: str) -> str | None:
         return "waitlist"
     if has_any(core, "rsvp", "rsvps", "attendance", "will attend", "invitation response"):
         return "rsvp"
-    if has_any(core, "booking", "bookings", "book a table", "book an appointment", "reservation",
-               "reservations", "reserve", "appointment", "appointments", "book a slot", "book"):
+    if has_any(
+        core,
+        "booking",
+        "bookings",
+        "book a table",
+        "book an appointment",
+        "reservation",
+        "reservations",
+        "reserve",
+        "appointment",
+        "appointments",
+        "book a slot",
+        "book",
+    ):
         return "booking"
     return None
 
 
 def _accounts(req: Request, core: str) -> Plan | None:
     password = has_any(core, "password", "passwords", "pw", "passcode")
-    if password and has_any(core, "reset", "forgot", "forgotten", "recover", "recovery", "lost", "resets"):
-        confirm = has_any(core, "confirm", "complete", "finish", "set the new", "set a new",
-                          "with a token", "with the token", "using the token", "using a token",
-                          "with a code", "new password", "token")
+    if password and has_any(
+        core, "reset", "forgot", "forgotten", "recover", "recovery", "lost", "resets"
+    ):
+        confirm = has_any(
+            core,
+            "confirm",
+            "complete",
+            "finish",
+            "set the new",
+            "set a new",
+            "with a token",
+            "with the token",
+            "using the token",
+            "using a token",
+            "with a code",
+            "with the code",
+            "new password",
+            "from the email",
+        )
         return Plan("reset_confirm" if confirm else "reset_request")
-    if password and has_any(core, "change", "update", "changes", "updates") and not has_any(core, "sign up", "signup", "register"):
+    if (
+        password
+        and has_any(core, "change", "update", "changes", "updates")
+        and not has_any(core, "sign up", "signup", "register")
+    ):
         return Plan("change_password")
-    signup = has_any(core, "sign up", "signup", "signups", "register", "registration", "registers",
-                     "registering", "create an account", "create account", "new account",
-                     "new accounts", "create user account", "onboard", "onboarding", "enroll", "join")
-    login = has_any(core, "log in", "login", "logon", "log on", "sign in", "signin", "authenticate",
-                    "authentication", "logs in", "logging in", "signs in")
+    signup = has_any(
+        core,
+        "sign up",
+        "signup",
+        "signups",
+        "register",
+        "registration",
+        "registers",
+        "registering",
+        "create an account",
+        "create account",
+        "new account",
+        "new accounts",
+        "create user account",
+        "onboard",
+        "onboarding",
+        "enroll",
+        "join",
+    )
+    login = has_any(
+        core,
+        "log in",
+        "login",
+        "logon",
+        "log on",
+        "sign in",
+        "signin",
+        "authenticate",
+        "authentication",
+        "logs in",
+        "logging in",
+        "signs in",
+    )
+    if signup and _form(core) in {"newsletter", "waitlist", "rsvp"}:
+        signup = False
     if signup:
-        entity = find_entity(core)
-        if entity is None or entity.head in ACCOUNTS or entity.head in {"up", "account"} or has_any(core, "sign up", "signup"):
+        entity = find_entity(_META.sub(" api ", core))
+        if (
+            entity is None
+            or not entity.known()
+            or entity.head in ACCOUNTS
+            or has_any(core, "sign up", "signup")
+        ):
             plan = Plan("signup")
             if login:
                 plan.assumptions.append("Built the sign-up; ask for a login API separately.")
             return plan
     if login:
         return Plan("login")
-    if has_any(core, "profile", "profiles", "current user", "me endpoint", "whoami", "who am i",
-               "my account", "account details", "user info", "logged in user"):
+    if has_any(
+        core,
+        "profile",
+        "profiles",
+        "current user",
+        "me endpoint",
+        "whoami",
+        "who am i",
+        "my account",
+        "account details",
+        "user info",
+        "logged in user",
+    ):
         if has_any(core, "update", "edit", "change", "modify", "updates", "edits"):
             return Plan("profile_update")
         return Plan("profile")

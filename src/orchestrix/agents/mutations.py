@@ -16,7 +16,7 @@ from orchestrix.agents import edits
 from orchestrix.agents.field_parser import NAME_ALIASES, parse_fields, parse_item
 from orchestrix.agents.fields import FieldSpec
 from orchestrix.agents.graph import Draft
-from orchestrix.agents.request import read_email, read_rate
+from orchestrix.agents.request import read_email, read_rate, restore_case
 from orchestrix.agents.results import NotUnderstood
 from orchestrix.agents.text import camel, label, normalize, quoted
 
@@ -38,7 +38,9 @@ _VERB_START = (
     r"respond|call|name|don't|do not|stop|include|get rid|no longer|allow|protect|turn|disable|"
     r"enable|only|plus|store|collect|ask|accept|let|use|give|answer)\b"
 )
-_SPLIT = re.compile(rf"\s*(?:;|\.(?:\s|$)|,?\s+and\s+(?:then\s+)?(?={_VERB_START})|,\s*then\s+|\s+then\s+|,\s+(?={_VERB_START}))\s*")
+_SPLIT = re.compile(
+    rf"\s*(?:;|\.(?:\s|$)|,?\s+and\s+(?:then\s+)?(?={_VERB_START})|,\s*then\s+|\s+then\s+|,\s+(?={_VERB_START}))\s*"
+)
 _TYPES = {
     "number": {"type": "number"},
     "decimal": {"type": "number"},
@@ -74,7 +76,12 @@ def resolve(draft: Draft, phrase: str) -> str | None:
     if not phrase:
         return None
     names = list(draft.properties)
-    candidates = [phrase, NAME_ALIASES.get(phrase, ""), camel(phrase.split()), phrase.replace(" ", "")]
+    candidates = [
+        phrase,
+        NAME_ALIASES.get(phrase, ""),
+        camel(phrase.split()),
+        phrase.replace(" ", ""),
+    ]
     lowered = {n.lower(): n for n in names}
     for candidate in candidates:
         if candidate in draft.properties:
@@ -84,7 +91,9 @@ def resolve(draft: Draft, phrase: str) -> str | None:
     by_label = {label(n): n for n in names}
     if phrase in by_label:
         return by_label[phrase]
-    close = difflib.get_close_matches(phrase.replace(" ", "").lower(), list(lowered), n=1, cutoff=0.8)
+    close = difflib.get_close_matches(
+        phrase.replace(" ", "").lower(), list(lowered), n=1, cutoff=0.8
+    )
     return lowered[close[0]] if close else None
 
 
@@ -175,16 +184,23 @@ def _rename_field(draft: Draft, clause: str, original: str) -> str | None:
     names = [q for q in quoted(original) if q.lower() != old.lower()]
     target = names[-1] if names else new_phrase
     target = re.sub(r"\b(?:field|the|a|an)\b", " ", target).strip(" '\"")
-    new = target if re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", target) and not target.islower() else camel(target.split())
+    new = (
+        target
+        if re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", target) and not target.islower()
+        else camel(target.split())
+    )
     if not new:
         return None
-    if new.lower() == new and " " not in target:
-        new = target
+    for word in re.findall(r"\b[a-z]+(?:[A-Z][a-z0-9]*)+\b", original):
+        if word.lower() == new.lower():
+            new = word
     return edits.rename_field(draft, old, new)
 
 
-def _rate_limit(draft: Draft, clause: str, original: str) -> str | None:
-    if not re.search(r"\brate[- ]?limit|\bthrottl|\blimit\b|\brequests? (?:per|a|an|every)\b", clause):
+def _rate_limit(draft: Draft, clause: str, _original: str) -> str | None:
+    if not re.search(
+        r"\brate[- ]?limit|\bthrottl|\blimit\b|\brequests? (?:per|a|an|every)\b", clause
+    ):
         return None
     if re.search(r"\b(?:remove|drop|delete|no|without|disable|turn off|get rid of|stop)\b", clause):
         return edits.remove_rate_limit(draft)
@@ -195,7 +211,7 @@ def _rate_limit(draft: Draft, clause: str, original: str) -> str | None:
     return summary + (" (No numbers were given: 10 per minute.)" if assumed else "")
 
 
-def _auth(draft: Draft, clause: str, original: str) -> str | None:
+def _auth(draft: Draft, clause: str, _original: str) -> str | None:
     removing = re.search(
         r"\b(?:remove|drop|delete|no|without|disable|turn off|get rid of|stop requiring|"
         r"don't require|do not require|no longer require)\b.*\b(?:auth|authentication|token check|"
@@ -218,29 +234,38 @@ def _auth(draft: Draft, clause: str, original: str) -> str | None:
     return None
 
 
-def _token(draft: Draft, clause: str, original: str) -> str | None:
+def _token(draft: Draft, clause: str, _original: str) -> str | None:
     if not re.search(r"\b(?:jwt|token|access token)\b", clause):
         return None
     if re.search(r"\b(?:remove|drop|delete|no|without|don't|do not|stop|no longer)\b", clause):
         return edits.remove_token(draft)
-    if re.search(r"\b(?:return|returns|add|issue|give|include|send back|also|with|plus|respond)\b", clause):
+    if re.search(
+        r"\b(?:return|returns|add|issue|give|include|send back|also|with|plus|respond)\b", clause
+    ):
         return edits.add_token(draft)
     return None
 
 
-def _email(draft: Draft, clause: str, original: str) -> str | None:
+def _email(draft: Draft, clause: str, _original: str) -> str | None:
     if not re.search(r"\b(?:e-?mails?|mail|notify|notification|notifications|alert)\b", clause):
         return None
-    kind_hint = "welcome" if re.search(r"\b(?:welcome|confirmation|thank)", clause) else (
-        "notify" if re.search(r"\b(?:notif|admin|owner|me|us|alert)", clause) else None
+    kind_hint = (
+        "welcome"
+        if re.search(r"\b(?:welcome|confirmation|thank)", clause)
+        else ("notify" if re.search(r"\b(?:notif|admin|owner|me|us|alert)", clause) else None)
     )
-    if re.search(r"\b(?:remove|drop|delete|no|without|don't|do not|stop|disable|turn off|no longer)\b", clause):
+    if re.search(
+        r"\b(?:remove|drop|delete|no|without|don't|do not|stop|disable|turn off|no longer)\b",
+        clause,
+    ):
         if re.search(r"\bfield\b", clause):
             return None
         return edits.remove_email(draft, kind_hint)
     if not re.search(r"\b(?:send|sends|email|e-mail|mail|notify|add|also|plus|alert)\b", clause):
         return None
-    if re.search(r"\b(?:field|address field)\b", clause) or re.match(r"^(?:add|include) (?:an? )?(?:required |optional |unique )*e-?mail(?: address)?$", clause):
+    if re.search(r"\b(?:field|address field)\b", clause) or re.match(
+        r"^(?:add|include) (?:an? )?(?:required |optional |unique )*e-?mail(?: address)?$", clause
+    ):
         return None
     kind, to = read_email(clause)
     kind = kind or kind_hint
@@ -249,7 +274,7 @@ def _email(draft: Draft, clause: str, original: str) -> str | None:
     return edits.add_email(draft, kind, to)
 
 
-def _status(draft: Draft, clause: str, original: str) -> str | None:
+def _status(draft: Draft, clause: str, _original: str) -> str | None:
     match = re.search(
         r"\b(?:return|respond with|answer with|use|status(?: code)?(?: to| of)?|reply with)\s+"
         r"(?:status\s+|a\s+|an\s+)?([1-5]\d\d)\b",
@@ -264,12 +289,14 @@ def _message(draft: Draft, clause: str, original: str) -> str | None:
     if not re.search(r"\bmessage\b", clause) or "field" in clause:
         return None
     texts = quoted(original)
-    if not texts or not re.search(r"\b(?:respond|reply|answer|return|say|change|set|message)\b", clause):
+    if not texts or not re.search(
+        r"\b(?:respond|reply|answer|return|say|change|set|message)\b", clause
+    ):
         return None
     return edits.set_message(draft, texts[0])
 
 
-def _response_fields(draft: Draft, clause: str, original: str) -> str | None:
+def _response_fields(draft: Draft, clause: str, _original: str) -> str | None:
     stop = re.match(
         r"^(?:don't|do not|stop|no longer)\s+(?:return|returning|send|include|show)(?:ing)?\s+"
         r"(?:the\s+)?(.+?)(?:\s+in the (?:response|answer))?$|^(?:remove|hide|drop)\s+(?:the\s+)?"
@@ -280,8 +307,10 @@ def _response_fields(draft: Draft, clause: str, original: str) -> str | None:
         names = _response_names(draft, stop.group(1) or stop.group(2))
         return edits.stop_returning(draft, names) if names else None
     match = re.match(
-        r"^(?:also\s+)?(?:return|include|respond with|send back|answer with|show)\s+(only\s+|just\s+)?"
-        r"(?:the\s+)?(.+?)(?:\s+(?:too|as well|also))?(?:\s+in the (?:response|answer))?(\s+only)?$",
+        r"^(?:also\s+)?(?:return|include|respond with|send back|answer with|show)\s+(only\s+"
+        r"|just\s+)?"
+        r"(?:the\s+)?(.+?)(?:\s+(?:too|as well|also))?(?:\s+in the (?:response"
+        r"|answer))?(\s+only)?$",
         clause,
     )
     if not match:
@@ -306,11 +335,13 @@ def _response_names(draft: Draft, phrase: str) -> list[str]:
     return names
 
 
-def _remove_field(draft: Draft, clause: str, original: str) -> str | None:
+def _remove_field(draft: Draft, clause: str, _original: str) -> str | None:
     match = re.match(
-        r"^(?:please\s+)?(?:remove|drop|delete|get rid of|take out|no longer (?:ask for|need|collect|"
+        r"^(?:please\s+)?(?:remove|drop|delete|get rid of|take out|no longer (?:ask for|need"
+        r"|collect|"
         r"store)|don't (?:ask for|need|collect|store)|do not (?:ask for|need|collect|store)|stop "
-        r"(?:asking for|collecting|storing))\s+(?:the\s+|their\s+)?(.+?)(?:\s+fields?)?(?:\s+any ?more)?$",
+        r"(?:asking for|collecting|storing))\s+(?:the\s+"
+        r"|their\s+)?(.+?)(?:\s+fields?)?(?:\s+any ?more)?$",
         clause,
     )
     if not match:
@@ -321,12 +352,32 @@ def _remove_field(draft: Draft, clause: str, original: str) -> str | None:
     return " ".join(edits.remove_field(draft, n) for n in names)
 
 
-def _required(draft: Draft, clause: str, original: str) -> str | None:
+def _required(draft: Draft, clause: str, _original: str) -> str | None:
     patterns = (
-        (r"^make\s+(?:the\s+)?(.+?)(?:\s+fields?)?\s+(required|mandatory|optional|not required)$", 1, 2),
-        (r"^(?:the\s+)?(.+?)(?:\s+fields?)?\s+(?:is|are|should be|must be|becomes?)\s+(?:now\s+)?(required|mandatory|optional|not required)$", 1, 2),
-        (r"^(?:the\s+)?(.+?)(?:\s+fields?)?\s+(?:is|are)\s+(?:no longer|not)\s+(required|mandatory)$", 1, -1),
-        (r"^(require|don't require|do not require|stop requiring)\s+(?:the\s+|a\s+)?(.+?)(?:\s+fields?)?$", 2, 1),
+        (
+            r"^make\s+(?:the\s+)?(.+?)(?:\s+fields?)?\s+(required|mandatory|optional|not"
+            r" required)$",
+            1,
+            2,
+        ),
+        (
+            r"^(?:the\s+)?(.+?)(?:\s+fields?)?\s+(?:is|are|should be|must be"
+            r"|becomes?)\s+(?:now\s+)?(required|mandatory|optional|not required)$",
+            1,
+            2,
+        ),
+        (
+            r"^(?:the\s+)?(.+?)(?:\s+fields?)?\s+(?:is|are)\s+(?:no longer|not)\s+(required"
+            r"|mandatory)$",
+            1,
+            -1,
+        ),
+        (
+            r"^(require|don't require|do not require|stop requiring)\s+(?:the\s+"
+            r"|a\s+)?(.+?)(?:\s+fields?)?$",
+            2,
+            1,
+        ),
     )
     for pattern, name_group, word_group in patterns:
         match = re.match(pattern, clause)
@@ -344,9 +395,10 @@ def _required(draft: Draft, clause: str, original: str) -> str | None:
     return None
 
 
-def _unique(draft: Draft, clause: str, original: str) -> str | None:
+def _unique(draft: Draft, clause: str, _original: str) -> str | None:
     off = re.match(
-        r"^(?:allow duplicate|(?:the\s+)?(.+?) (?:doesn't|does not|don't|do not|no longer) (?:need|have) "
+        r"^(?:allow duplicate|(?:the\s+)?(.+?) (?:doesn't|does not|don't|do not|no longer)"
+        r" (?:need|have) "
         r"to be unique|make (?:the\s+)?(.+?) not unique)\s*(.*)$",
         clause,
     )
@@ -356,7 +408,8 @@ def _unique(draft: Draft, clause: str, original: str) -> str | None:
         return " ".join(edits.set_unique(draft, n, False) for n in names) if names else None
     match = re.match(
         r"^make\s+(?:the\s+)?(.+?)(?:\s+fields?)?\s+unique$|^(?:the\s+)?(.+?)(?:\s+fields?)?\s+"
-        r"(?:must|should|has to|needs to) be unique$|^(?:don't|do not|never) allow (?:two |duplicate "
+        r"(?:must|should|has to|needs to) be unique$|^(?:don't|do not|never) allow (?:two "
+        r"|duplicate "
         r"|the same )+(.+?)s?$|^no duplicate (.+?)s?$|^(?:each|every) (.+?) (?:must|should) be "
         r"unique$",
         clause,
@@ -370,10 +423,12 @@ def _unique(draft: Draft, clause: str, original: str) -> str | None:
     return " ".join(edits.set_unique(draft, n, True) for n in names)
 
 
-def _constrain(draft: Draft, clause: str, original: str) -> str | None:
+def _constrain(draft: Draft, clause: str, _original: str) -> str | None:
     match = re.match(
-        rf"^(?:make|change|set|turn)\s+(?:the\s+)?(.+?)(?:\s+field)?\s+(?:to\s+|into\s+)?(?:a |an )?"
-        rf"({_TYPE_WORDS})$|^(?:the\s+)?(.+?)(?:\s+field)?\s+(?:should|must|has to|needs to)\s+be\s+"
+        r"^(?:make|change|set|turn)\s+(?:the\s+)?(.+?)(?:\s+field)?\s+(?:to\s+|into\s+)?(?:a "
+        r"|an )?"
+        rf"({_TYPE_WORDS})$|^(?:the\s+)?(.+?)(?:\s+field)?\s+(?:should|must|has to|needs"
+        r" to)\s+be\s+"
         rf"(?:a |an )?({_TYPE_WORDS})$",
         clause,
     )
@@ -384,11 +439,18 @@ def _constrain(draft: Draft, clause: str, original: str) -> str | None:
         kind = _TYPES[match.group(2) or match.group(4)]
         old = draft.field(name)
         assert old is not None
-        new = FieldSpec(name=name, type=kind["type"], format=kind.get("format"), required=old.required, unique=old.unique)
+        new = FieldSpec(
+            name=name,
+            type=kind["type"],
+            format=kind.get("format"),
+            required=old.required,
+            unique=old.unique,
+        )
         return edits.change_field(draft, name, new)
     match = re.match(
         r"^(?:make\s+|set\s+|limit\s+|restrict\s+|change\s+)?(?:the\s+)?(.+?)(?:\s+field)?\s+"
-        r"((?:should|must|can|has to|needs to|to)\s+(?:be\s+|have\s+)?.+|(?:from|between|at least|at most|"
+        r"((?:should|must|can|has to|needs to|to)\s+(?:be\s+|have\s+)?.+|(?:from|between|at"
+        r" least|at most|"
         r"up to|max|min|maximum|minimum|one of|either|no more than|less than|more than|under|over|"
         r"positive|non-negative)\b.*)$",
         clause,
@@ -400,7 +462,9 @@ def _constrain(draft: Draft, clause: str, original: str) -> str | None:
         return None
     old = draft.field(name)
     assert old is not None
-    rest = re.sub(r"^(?:to\s+)?(?:should|must|can|has to|needs to)?\s*(?:be|have)?\s*", "", match.group(2))
+    rest = re.sub(
+        r"^(?:to\s+)?(?:should|must|can|has to|needs to)?\s*(?:be|have)?\s*", "", match.group(2)
+    )
     parsed = parse_item(f"{label(name)} {rest}")
     if parsed is None:
         return None
@@ -413,7 +477,15 @@ def _constrain(draft: Draft, clause: str, original: str) -> str | None:
             setattr(base, attr, value)
             changed = True
     if parsed.enum:
-        base = replace(base, type="string", format=None, pattern=None, min_length=None, max_length=None, enum=parsed.enum)
+        base = replace(
+            base,
+            type="string",
+            format=None,
+            pattern=None,
+            min_length=None,
+            max_length=None,
+            enum=parsed.enum,
+        )
         if base.default is not None and base.default not in parsed.enum:
             base.default = None
     if not changed:
@@ -429,16 +501,20 @@ def _infer_schema(name: str) -> dict[str, object]:
 
 def _add_field(draft: Draft, clause: str, original: str) -> str | None:
     match = re.match(
-        r"^(?:please\s+)?(?:also\s+)?(?:add|include|collect|ask for|accept|store|take|track|capture|"
-        r"record|plus|with|allow|let (?:users|them|people) (?:give|add|enter|set))\s+(?:a\s+|an\s+|the\s+)?"
+        r"^(?:please\s+)?(?:also\s+)?(?:add|include|collect|ask for|accept|store|take|track"
+        r"|capture|"
+        r"record|plus|with|allow|let (?:users|them|people) (?:give|add|enter|set))\s+(?:a\s+"
+        r"|an\s+|the\s+)?"
         r"(?:new\s+)?(?:field\s+(?:called|named)?\s*|fields?\s+)?(.+)$",
         clause,
     )
     if not match:
         return None
-    rest = re.sub(r"\b(?:fields?|too|as well|also|to it|to the (?:api|form|input))\b", " ", match.group(1))
+    rest = re.sub(
+        r"\b(?:fields?|too|as well|also|to it|to the (?:api|form|input))\b", " ", match.group(1)
+    )
     rest = re.sub(r"\bcalled\b|\bnamed\b", " ", rest)
-    specs = parse_fields(rest, default_required=False)
+    specs = [restore_case(s, original) for s in parse_fields(rest, default_required=False)]
     if not specs:
         return None
     summaries = []

@@ -9,7 +9,7 @@ mutations ("add a rate limit of 10 per hour").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from orchestrix.agents.field_parser import parse_fields
 from orchestrix.agents.fields import FieldSpec
@@ -31,26 +31,28 @@ _WINDOWS = {
     "d": 86400,
 }
 _RATE = re.compile(
-    rf"\b({NUMBER})\s*(?:[a-z]+\s+)?(?:requests?|calls?|hits?|times?|attempts?|tries|"
-    rf"submissions?|signups?|sign ups?|logins?|messages?|posts?|per client|req)?\s*"
-    rf"(?:per|a|an|every|each|/|in a|in an|in)\s*({NUMBER})?\s*"
-    r"(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|s|m|h|d)\b"
+    rf"\b({NUMBER})\s*(?:requests?|calls?|hits?|times?|attempts?|tries|submissions?|signups?|"
+    r"sign ups?|logins?|messages?|posts?|req|reqs)?\s*(?:per client\s*)?"
+    rf"(?:(?:per|a|an|every|each|in a|in an|in)\s*({NUMBER})?\s*(seconds?|secs?|minutes?|mins?|"
+    rf"hours?|hrs?|days?)|/\s*({NUMBER})?\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|s|m|h|d))\b"
 )
 _RATE_WORDS = ("rate limit", "rate limited", "rate limiting", "ratelimit", "throttle", "throttled")
 _FIELD_TRIGGER = re.compile(
     r"\b(?:with(?: the)?(?: following)?(?: fields?| properties| attributes| columns)?|having|"
-    r"containing|contains|that (?:has|have|takes|stores|collects|accepts|asks for)|"
-    r"which (?:has|have|takes|stores|collects|accepts)|has|have|fields?(?: are)?|properties|"
+    r"containing|contains|that (?:has|have|takes|accepts|asks for)|"
+    r"which (?:has|have|takes|accepts)|has|have|fields?(?: are)?|properties|"
     r"attributes|columns|including|includes|taking|takes|accepting|accepts|asks? for|asking for|"
-    r"collects?|collecting|where (?:users|people|customers|visitors|they|you|guests) "
+    r"where (?:users|people|customers|visitors|they|you|guests) "
     r"(?:give|provide|enter|submit|send|choose|pick)s?)\b\s*:?\s*|:\s*"
 )
 _CLAUSE_END = re.compile(
-    r"[.;!?](?:\s|$)|\b(?:and |that |which |then |also |, )*(?:sends?|sending|emails? (?:the|a|an|me|us|"
+    r"[.;!?](?:\s|$)|\b(?:and |that |which |then |also |, )*(?:sends?|sending|emails? (?:the|a"
+    r"|an|me|us|"
     r"them|him|her|admin|owner|user|customer)|e-?mails? me|returns?|returning|responds?|replies|"
     r"notif(?:y|ies)|rate[- ]?limit\w*|limit(?:ed)? to|throttl\w*|requires?|requiring|protect\w*|"
-    r"issues?|gives? back|only for|for logged|authenticat\w*|so that|where it|stored in|store it)\b|"
-    rf"\b{NUMBER}\s*(?:requests?|calls?|per)\b"
+    r"issues?|gives? back|only for|for logged|authenticat\w*|so that|where it|stored in|store"
+    r" it)\b|"
+    rf"\b(?:{NUMBER})\s*(?:requests?|calls?|per)\b"
 )
 EXTRA_WORDS = (
     "welcome",
@@ -99,8 +101,17 @@ def read_request(prompt: str) -> Request:
         urls=URL.findall(prompt),
     )
     req.extras = read_extras(text, req.words)
-    req.fields = read_fields(text)
+    req.fields = [restore_case(f, prompt) for f in read_fields(text)]
     return req
+
+
+def restore_case(spec: FieldSpec, original: str) -> FieldSpec:
+    """``productid`` back to ``productId`` when the user wrote it so."""
+    for word in re.findall(r"\b[a-z]+(?:[A-Z][a-z0-9]*)+\b", original):
+        if word.lower() == spec.name.lower() and word != spec.name:
+            spec = replace(spec, name=word)
+            break
+    return spec
 
 
 def field_clause(text: str) -> str | None:
@@ -146,9 +157,11 @@ def read_rate(text: str) -> tuple[tuple[int, int] | None, bool]:
     match = _RATE.search(text)
     if match:
         limit = to_number(match.group(1))
-        count = to_number(match.group(2)) if match.group(2) else 1
-        unit = match.group(3).rstrip("s") or "s"
-        window = _WINDOWS.get(unit, _WINDOWS.get(match.group(3), 60))
+        amount = match.group(2) or match.group(4)
+        count = to_number(amount) if amount else 1
+        word = match.group(3) or match.group(5)
+        unit = word if len(word) == 1 else word.rstrip("s")
+        window = _WINDOWS.get(unit, 60)
         if limit is not None and count is not None and limit >= 1:
             return (int(limit), int(window * count)), False
     if has_any(text, *_RATE_WORDS) or "rate-limit" in text:
@@ -197,7 +210,9 @@ def read_email(text: str) -> tuple[str | None, str | None]:
         return "welcome", None
     if to_owner:
         return "notify", address
-    if re.search(r"\bsends? (?:an? |the )?(?:e-?mail|mail)\b|\be-?mails? (?:them|the user)\b", text):
+    if re.search(
+        r"\bsends? (?:an? |the )?(?:e-?mail|mail)\b|\be-?mails? (?:them|the user)\b", text
+    ):
         return "welcome", None
     return None, None
 
@@ -208,7 +223,8 @@ def read_extras(text: str, words: str) -> Extras:
     extras.email, extras.email_to = read_email(text)
     extras.auth = bool(
         re.search(
-            r"\b(?:requires?|requiring|needs?|with|behind|protected by|protect(?:ed)? (?:it |them )?"
+            r"\b(?:requires?|requiring|needs?|with|behind|protected by|protect(?:ed)? (?:it "
+            r"|them )?"
             r"with) (?:an? |the )?(?:valid )?(?:jwt|token|bearer token|auth|authentication|"
             r"login|logged[- ]in user)\b|\bonly (?:for )?(?:logged[- ]in|signed[- ]in|"
             r"authenticated)\b|\b(?:authenticated|protected|private|secured?) (?:api|endpoint|"
@@ -216,13 +232,20 @@ def read_extras(text: str, words: str) -> Extras:
             text,
         )
     )
-    if re.search(r"\b(?:no|without|don't return|do not return|skip the) (?:a )?(?:jwt|token)\b", text):
+    if re.search(
+        r"\b(?:no|without|don't return|do not return|skip the) (?:a )?(?:jwt|token)\b", text
+    ):
         extras.token = False
-    elif re.search(
-        r"\b(?:returns?|returning|issues?|issuing|gives?|with|and|plus|get) (?:back )?(?:an? |the )?"
-        r"(?:jwt|token|access token|bearer token|auth token|session token)\b|\blogs? (?:them|the user)"
-        r" in\b",
-        words + " " + text,
-    ) and not extras.auth:
+    elif (
+        re.search(
+            r"\b(?:returns?|returning|issues?|issuing|gives?|with|and|plus|get) (?:back"
+            r" )?(?:an? |the )?"
+            r"(?:jwt|token|access token|bearer token|auth token|session token)\b|\blogs?"
+            r" (?:them|the user)"
+            r" in\b",
+            words + " " + text,
+        )
+        and not extras.auth
+    ):
         extras.token = True
     return extras

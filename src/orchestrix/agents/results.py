@@ -30,7 +30,9 @@ class NotUnderstood(OrchestrixError):
     code = "not_understood"
 
     def __init__(self, message: str, examples: list[str] | None = None) -> None:
-        super().__init__(message, {"examples": list(examples if examples is not None else EXAMPLES)})
+        super().__init__(
+            message, {"examples": list(examples if examples is not None else EXAMPLES)}
+        )
 
     @property
     def examples(self) -> list[str]:

@@ -11,7 +11,13 @@ import re
 from dataclasses import replace
 
 from orchestrix.agents import accounts, crud, forms
-from orchestrix.agents.edits import EditRefused, add_auth, add_email, fit_rate_limit_tests, set_rate_limit
+from orchestrix.agents.edits import (
+    EditRefused,
+    add_auth,
+    add_email,
+    fit_rate_limit_tests,
+    set_rate_limit,
+)
 from orchestrix.agents.entities import Entity
 from orchestrix.agents.fields import FieldSpec
 from orchestrix.agents.graph import Draft
@@ -24,7 +30,10 @@ from orchestrix.errors import OrchestrixError
 from orchestrix.spec.models import Workflow
 
 PLANNER = "rules"
-_NAMED = re.compile(r"\b(?:called|named|name it|call it)\s+['\"]?([A-Za-z0-9][\w .-]{1,60}?)['\"]?(?:[.,;]|$| with| that| and)")
+_NAMED = re.compile(
+    r"\b(?:called|named|name it|call it)\s+['\"]?([A-Za-z0-9][\w .-]{1,60}?)['\"]?(?:[.,;]|$|"
+    r" with| that| and)"
+)
 
 
 class RulesPlanner:
@@ -46,7 +55,15 @@ class RulesPlanner:
         if name:
             draft.data["name"] = name
         draft.set_meta(planner=PLANNER, intent=plan.kind if plan.kind != "crud" else plan.op)
-        if plan.kind in {"signup", "login", "profile", "profile_update", "reset_request", "reset_confirm", "change_password"}:
+        if plan.kind in {
+            "signup",
+            "login",
+            "profile",
+            "profile_update",
+            "reset_request",
+            "reset_confirm",
+            "change_password",
+        }:
             draft.data.setdefault("metadata", {})["namespace"] = accounts.NAMESPACE
         if plan.kind in {"shortener", "resolver"}:
             draft.data.setdefault("metadata", {})["namespace"] = "links"
@@ -88,7 +105,14 @@ class RulesPlanner:
         if kind == "webhook":
             return forms.webhook(fields, plan.source)
         if kind == "http":
-            method = "POST" if re.search(r"\b(?:post|posts|send|sends|forward|forwards|submit|push)\b(?: \w+)* to\b", req.text) else "GET"
+            method = (
+                "POST"
+                if re.search(
+                    r"\b(?:post|posts|send|sends|forward|forwards|submit|push)\b(?: \w+)* to\b",
+                    req.text,
+                )
+                else "GET"
+            )
             return forms.http_call(fields, req.urls[0] if req.urls else None, method, plan.source)
         if kind == "shortener":
             return forms.shortener()
@@ -132,14 +156,18 @@ class RulesPlanner:
                 add_email(draft, "notify", extras.email_to)
                 notes.append("There is no email field to write to, so the email goes to the owner.")
             if extras.email == "notify" and extras.email_to is None:
-                notes.append("Sends the notification to owner@example.com; change it in notifyOwner.")
+                notes.append(
+                    "Sends the notification to owner@example.com; change it in notifyOwner."
+                )
         if extras.auth and plan.kind in {"crud", "webhook", "http", "form", "shortener"}:
             add_auth(draft)
         if extras.rate:
             limit, window = extras.rate
             set_rate_limit(draft, limit, window)
             if extras.rate_assumed:
-                notes.append("No numbers were given for the rate limit: 10 requests per minute per client.")
+                notes.append(
+                    "No numbers were given for the rate limit: 10 requests per minute per client."
+                )
         return notes
 
     def _name(self, req: Request) -> str | None:
@@ -172,10 +200,14 @@ def summarize(workflow: Workflow) -> str:
         FieldSpec.from_schema(n, s if isinstance(s, dict) else {}, required=n in required)
         for n, s in props.items()
     ]
-    takes = ", ".join(
-        f"{f.name}{'' if f.required else ' (optional)'}" for f in fields
-    ) or "no input"
+    takes = (
+        ", ".join(f"{f.name}{'' if f.required else ' (optional)'}" for f in fields) or "no input"
+    )
     steps = " → ".join(t.id for t in workflow.ordered_tools())
     description = workflow.description.rstrip(".")
-    what = f"{workflow.name}: {description[:1].lower()}{description[1:]}." if description else f"{workflow.name}."
+    what = (
+        f"{workflow.name}: {description[:1].lower()}{description[1:]}."
+        if description
+        else f"{workflow.name}."
+    )
     return f"{what} It takes {takes} and runs {steps}, with {len(workflow.tests)} tests."

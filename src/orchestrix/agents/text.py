@@ -10,9 +10,14 @@ import difflib
 import re
 from functools import lru_cache
 
+
+def wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 #: Words the planner looks for. A token within one or two typos of one of these is read as it
 #: (``regsiter`` -> ``register``); other words are left alone.
-VOCABULARY = frozenset(
+VOCABULARY = wordset(
     """
     signup sign register registration registers login logon signin authenticate authentication
     password passwords reset forgot forgotten recover recovery change profile account accounts
@@ -25,10 +30,10 @@ VOCABULARY = frozenset(
     welcome email emails token tokens endpoint service backend minute minutes second seconds
     hour hours unique optional required mandatory number integer boolean string between
     request requests limit limited rate external upstream weather integer description
-    """.split()
+    """
 )
 
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "`": "'"})
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _CONTRACTIONS = {
     "don't": "do not",
@@ -64,7 +69,7 @@ _NUMBER_WORDS = {
     "thousand": 1000,
 }
 #: Words that never name a thing the user wants stored.
-NOT_NOUNS = frozenset(
+NOT_NOUNS = wordset(
     """
     a an the my our your their its this that these those some any all every each new simple
     basic small quick little tiny full complete whole rest restful json http https api apis
@@ -72,10 +77,10 @@ NOT_NOUNS = frozenset(
     thing things stuff something data database db table tables collection collections crud
     with for to of and or by from in on at into that which who where when what how please me i
     we you it them one single first way could would should can will shall just also then
-    create make build generate write set setup up give need want let us like get post put
+    create make build generate write set setup up give need want let us like get put
     patch delete remove update edit list show fetch read view find lookup look search add
     store save record track manage managing management handle keep log logs own
-    """.split()
+    """
 )
 
 
@@ -94,9 +99,9 @@ def words(text: str) -> list[str]:
 @lru_cache(maxsize=4096)
 def correct(word: str) -> str:
     """The vocabulary word a typo stands for, or the word itself."""
-    if len(word) < 5 or word in VOCABULARY or not word.isalpha():
+    if len(word) < 4 or word in VOCABULARY or not word.isalpha():
         return word
-    cutoff = 0.84 if len(word) < 8 else 0.8
+    cutoff = 0.88 if len(word) < 5 else 0.84 if len(word) < 8 else 0.8
     match = difflib.get_close_matches(word, VOCABULARY, n=1, cutoff=cutoff)
     return match[0] if match else word
 

@@ -1,0 +1,99 @@
+"""Chat changes over several base graphs: (base prompt or example file, message, expectation).
+
+The expectation names what the structural diff must show: ``+field:x``, ``-field:x``,
+``~field:x``, ``+tool:x``, ``-tool:x``, ``~tool:x``, or ``name``.
+"""
+
+from __future__ import annotations
+
+MUTATIONS: list[tuple[str, str, list[str]]] = [
+    # sign up
+    ("create a sign up api", "add a phone number field", ["+field:phone", "~tool:createUser"]),
+    ("create a sign up api", "also send a welcome email", ["+tool:sendWelcomeEmail"]),
+    ("create a sign up api", "make name required", ["~field:name"]),
+    ("create a sign up api", "remove the name field", ["-field:name", "~tool:createUser"]),
+    ("create a sign up api", "rate limit it to 5 requests per minute", ["+tool:rateLimit"]),
+    ("create a sign up api", "don't return a token", ["-tool:issueToken", "~tool:response"]),
+    ("create a sign up api", "password must be at least 12 characters", ["~field:password"]),
+    ("create a sign up api", "add a unique username", ["+field:username", "~tool:createUser"]),
+    ("create a sign up api", "rename the API to Member Registration", ["name"]),
+    (
+        "create a sign up api",
+        "add an optional age from 13 to 120 and make name required",
+        ["+field:age", "~field:name"],
+    ),
+    # login
+    ("a login endpoint", "limit it to 3 attempts per minute", ["+tool:rateLimit"]),
+    ("a login endpoint", "remove the token", ["-tool:issueToken"]),
+    # products
+    (
+        "an API to create products with name, price and a unique sku",
+        "add a description",
+        ["+field:description"],
+    ),
+    (
+        "an API to create products with name, price and a unique sku",
+        "price must be between 1 and 1000",
+        ["~field:price"],
+    ),
+    (
+        "an API to create products with name, price and a unique sku",
+        "rename name to title",
+        ["-field:name", "+field:title"],
+    ),
+    (
+        "an API to create products with name, price and a unique sku",
+        "sku doesn't need to be unique",
+        ["~tool:createProduct"],
+    ),
+    (
+        "an API to create products with name, price and a unique sku",
+        "require a token",
+        ["+tool:auth"],
+    ),
+    (
+        "an API to create products with name, price and a unique sku",
+        "return 200 instead of 201",
+        ["~tool:response"],
+    ),
+    (
+        "an API to create products with name, price and a unique sku",
+        "add a stock count (integer) and a category that is one of food, toys or books",
+        ["+field:stock", "+field:category"],
+    ),
+    (
+        "an API to create products with name, price and a unique sku",
+        "notify me at shop@example.com",
+        ["+tool:notifyOwner"],
+    ),
+    # todo example file
+    ("examples/todo.yaml", "make priority one of low, medium, high or urgent", ["~field:priority"]),
+    ("examples/todo.yaml", "make title unique", ["~tool:dbInsert"]),
+    ("examples/todo.yaml", "dueDate should be a date and time", ["~field:dueDate"]),
+    ("examples/todo.yaml", "drop the due date", ["-field:dueDate"]),
+    ("examples/todo.yaml", "add a boolean done flag", ["+field:done"]),
+    ("examples/todo.yaml", "call it Task Inbox", ["name"]),
+    # contact form
+    (
+        "a contact form that emails me at owner@example.com",
+        "make subject required",
+        ["~field:subject"],
+    ),
+    (
+        "a contact form that emails me at owner@example.com",
+        "don't send emails",
+        ["-tool:notifyOwner"],
+    ),
+    (
+        "a contact form that emails me at owner@example.com",
+        "add a company field",
+        ["+field:company"],
+    ),
+    # list
+    ("list all todos", "rate limit to 100 requests per hour", ["+tool:rateLimit"]),
+    ("list all todos", "only for logged-in users", ["+tool:auth"]),
+    # webhook
+    ("a webhook that stores Stripe events", "add a unique eventId", ["+field:eventId"]),
+]
+
+NOT_CHANGES = ["write me a poem", "make it better", "blorp the flibbertigibbet"]
