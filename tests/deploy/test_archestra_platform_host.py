@@ -54,7 +54,9 @@ async def test_deploy_redeploy_undeploy_a_host_served_workflow(tmp_path: Path) -
         [tool] = state.tools[server["id"]]
         assert tool["name"] == f"{item['name']}__signup_api"  # listed over MCP at the URL
         assert len(state.assignments) == 1
-        assert (await target.status(agent.agent_id))["hostAgentId"] == hosted
+        status = await target.status(agent.agent_id)
+        assert status["hostAgentId"] == hosted
+        assert status["deployed"] is True
 
         async with Client(item["serverUrl"]) as client:
             created = await client.call_tool(

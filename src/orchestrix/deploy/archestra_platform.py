@@ -419,6 +419,8 @@ class ArchestraPlatformTarget:
             if item is None:
                 return {"agentId": agent_id, "deployed": False, "target": TARGET_NAME}
             installations = await self._installations(client, agent_id)
+        # A remote server has no local runtime: "idle" is as far as its status goes.
+        running = {"success", "idle"} if item.get("serverType") == "remote" else {"success"}
         states = [
             {
                 "id": str(i["id"]),
@@ -429,7 +431,7 @@ class ArchestraPlatformTarget:
         ]
         return {
             "agentId": agent_id,
-            "deployed": any(s["status"] == "success" for s in states),
+            "deployed": any(s["status"] in running for s in states),
             "target": TARGET_NAME,
             "name": item.get("name"),
             "version": item.get("version"),
