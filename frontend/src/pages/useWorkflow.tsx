@@ -12,6 +12,7 @@ import { orderedTools } from "../lib/graph";
 import type {
   ChatOut,
   DeployResult,
+  DiffChange,
   JsonObject,
   RunResult,
   Server,
@@ -25,7 +26,7 @@ export interface ChatMessage {
   role: "user" | "assistant";
   text: string;
   intent?: string;
-  diff?: WorkflowDiff;
+  diff?: WorkflowDiff & { changes?: DiffChange[] };
   error?: boolean;
 }
 
@@ -50,7 +51,7 @@ export function useWorkflow(serverId: string | null) {
   const [loadError, setLoadError] = useState<string | null>(null);
   const [loading, setLoading] = useState(serverId !== null);
   const [messages, setMessages] = useState<ChatMessage[]>(() =>
-    serverId ? (handoff.get(serverId) ?? []) : [],
+    serverId ? (handoff.get(serverId) ?? loadChat(serverId)) : [],
   );
   const [thinking, setThinking] = useState(false);
   const [input, setInput] = useState<JsonObject>({});
@@ -73,6 +74,10 @@ export function useWorkflow(serverId: string | null) {
       mounted.current = false;
     };
   }, [serverId]);
+
+  useEffect(() => {
+    if (serverId) saveChat(serverId, messages);
+  }, [serverId, messages]);
 
   const say = useCallback((message: Omit<ChatMessage, "id">) => {
     setMessages((prev) => [...prev, { ...message, id: nextMessageId++ }]);
@@ -166,7 +171,7 @@ export function useWorkflow(serverId: string | null) {
         const reply = out.reply;
         say({ role: "assistant", text: reply.message, intent: reply.intent, diff: reply.diff });
         if (out.server) adopt(out.server);
-        if (out.version) logs.add("success", `Saved version ${out.version.version}: ${out.version.summary ?? ""}`.trim());
+        if (out.version) logs.add("success", `Saved version ${out.version.version}`, out.version);
         if (out.run) {
           setLastRun(out.run);
           logs.addRun(out.run, "Chat run");
@@ -416,6 +421,28 @@ function mergeInput(prev: JsonObject, spec: WorkflowSpec | undefined): JsonObjec
     next[name] = name in prev ? (prev[name] ?? null) : sampleValue(name, schema);
   }
   return next;
+}
+
+// The conversation survives a reload of the page (per tab, like the browser's own history).
+const CHAT_KEY = "orchestrix.chat.";
+
+function loadChat(serverId: string): ChatMessage[] {
+  try {
+    const saved = JSON.parse(window.sessionStorage.getItem(CHAT_KEY + serverId) ?? "[]") as ChatMessage[];
+    if (!Array.isArray(saved)) return [];
+    for (const m of saved) nextMessageId = Math.max(nextMessageId, m.id + 1);
+    return saved;
+  } catch {
+    return [];
+  }
+}
+
+function saveChat(serverId: string, messages: ChatMessage[]): void {
+  try {
+    window.sessionStorage.setItem(CHAT_KEY + serverId, JSON.stringify(messages.slice(-100)));
+  } catch {
+    // Storage full or disabled: the conversation just does not survive a reload.
+  }
 }
 
 function orderedIds(spec: WorkflowSpec | undefined): string[] {

@@ -8,10 +8,11 @@ import {
   useEdgesState,
   useNodesState,
   useReactFlow,
+  useStore,
   type NodeProps,
   type OnSelectionChangeParams,
 } from "@xyflow/react";
-import { memo, useCallback, useEffect, useMemo } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef } from "react";
 
 import { buildGraph, type ToolNode } from "../lib/graph";
 import { ms } from "../lib/logs";
@@ -49,25 +50,38 @@ function Graph({ spec, lastRun, selected, onSelect, placeholder }: Props) {
   const [edges, setEdges, onEdgesChange] = useEdgesState(graph.edges);
   const flow = useReactFlow();
   const shape = graph.nodes.map((n) => n.id).join(",");
+  const size = useStore((state) => `${Math.round(state.width)}x${Math.round(state.height)}`);
 
+  // React Flow owns the selection (clicks, Enter on a focused node) and reports it through
+  // onSelectionChange; from outside, the selection is only ever cleared (the inspector closed).
+  const selectedRef = useRef(selected);
+  selectedRef.current = selected;
   useEffect(() => {
-    setNodes(graph.nodes.map((n) => ({ ...n, selected: n.id === selected })));
+    setNodes(graph.nodes.map((n) => ({ ...n, selected: n.id === selectedRef.current })));
     setEdges(graph.edges);
-  }, [graph, selected, setNodes, setEdges]);
+  }, [graph, setNodes, setEdges]);
+  useEffect(() => {
+    if (selected === null) {
+      setNodes((current) =>
+        current.some((n) => n.selected) ? current.map((n) => (n.selected ? { ...n, selected: false } : n)) : current,
+      );
+    }
+  }, [selected, setNodes]);
 
   useEffect(() => {
-    // Refit when the set of tools changes (a new graph, a tool added or removed).
+    // Refit when the set of tools changes (a new graph, a tool added or removed) or the pane
+    // changes size (a banner appears, the window is resized).
     if (!shape) return;
-    const frame = requestAnimationFrame(() => void flow.fitView({ padding: 0.15, maxZoom: 1.1, duration: 200 }));
+    const frame = requestAnimationFrame(() => void flow.fitView({ padding: 0.12, maxZoom: 1.1, duration: 150 }));
     return () => cancelAnimationFrame(frame);
-  }, [shape, flow]);
+  }, [shape, size, flow]);
 
   const onSelectionChange = useCallback(
     ({ nodes: picked }: OnSelectionChangeParams) => {
       const id = picked[0]?.id ?? null;
-      if (id !== selected) onSelect(id);
+      if (id !== selectedRef.current) onSelect(id);
     },
-    [onSelect, selected],
+    [onSelect],
   );
 
   return (

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 
 import { Button } from "../components/Button";
 import { SendIcon } from "../components/Icons";
 import { Spinner } from "../components/Spinner";
-import type { WorkflowDiff } from "../lib/types";
+import type { DiffChange, WorkflowDiff } from "../lib/types";
 import type { Workflow } from "../pages/useWorkflow";
 
 const EXAMPLES_NEW = ["create a sign up api", "a todo list with title, priority and due date", "a contact form that emails me"];
@@ -96,18 +96,37 @@ const DIFF_PARTS: [keyof WorkflowDiff, string, string][] = [
   ["changedFields", "~", "changed field"],
 ];
 
-function DiffView({ diff }: { diff: WorkflowDiff }) {
-  const items = DIFF_PARTS.flatMap(([key, sign, label]) =>
-    (diff[key] ?? []).map((name) => ({ key: `${key}:${name}`, sign, label, name, kind: key.startsWith("added") ? "added" : key.startsWith("removed") ? "removed" : "changed" })),
-  );
+function DiffView({ diff }: { diff: WorkflowDiff & { changes?: DiffChange[] } }) {
+  // The builder's own list of changes says the most ("+ field phone: string, optional");
+  // the per-kind lists are the fallback.
+  const items = diff.changes?.length
+    ? diff.changes.map((c, i) => ({
+        key: `${i}:${c.kind}:${c.name}`,
+        kind: c.action,
+        label: `${c.action} ${c.kind}`,
+        name: c.name,
+        detail: c.detail,
+      }))
+    : DIFF_PARTS.flatMap(([key, , label]) =>
+        (diff[key] ?? []).map((name) => ({
+          key: `${key}:${name}`,
+          kind: key.startsWith("added") ? "added" : key.startsWith("removed") ? "removed" : "changed",
+          label,
+          name,
+          detail: "",
+        })),
+      );
   if (!items.length) return null;
   return (
     <ul className="diff" aria-label="Changes">
       {items.map((item) => (
         <li key={item.key} className={`diff-${item.kind}`}>
-          <span aria-hidden="true">{item.sign}</span> {item.label} <code>{item.name}</code>
+          <span aria-hidden="true">{SIGNS[item.kind] ?? "~"}</span> {item.label} <code>{item.name}</code>
+          {item.detail ? <span className="muted">: {item.detail}</span> : null}
         </li>
       ))}
     </ul>
   );
 }
+
+const SIGNS: Record<string, string> = { added: "+", removed: "−", changed: "~" };

@@ -63,13 +63,18 @@ function Field({
   const label = (
     <label htmlFor={id}>
       {name}
-      {required ? <span className="required" aria-label="required"> *</span> : null}
+      {required ? (
+        <span className="required" aria-hidden="true">
+          {" "}
+          *
+        </span>
+      ) : null}
     </label>
   );
   let control: React.ReactNode;
   if (schema.enum?.length) {
     control = (
-      <select id={id} value={String(value ?? "")} onChange={(e) => onChange(schema.enum?.find((o) => String(o) === e.target.value) ?? e.target.value)}>
+      <select id={id} aria-required={required || undefined} value={String(value ?? "")} onChange={(e) => onChange(schema.enum?.find((o) => String(o) === e.target.value) ?? e.target.value)}>
         {schema.enum.map((option) => (
           <option key={String(option)} value={String(option)}>
             {String(option)}
@@ -89,6 +94,7 @@ function Field({
       <input
         id={id}
         type="number"
+        aria-required={required || undefined}
         value={value === null || value === undefined ? "" : String(value)}
         min={schema.minimum}
         max={schema.maximum}
@@ -105,6 +111,7 @@ function Field({
         type={schema.format === "email" ? "email" : schema.format === "date" ? "date" : "text"}
         value={value === null || value === undefined ? "" : String(value)}
         autoComplete="off"
+        aria-required={required || undefined}
         onChange={(e) => onChange(e.target.value)}
       />
     );
@@ -147,9 +154,13 @@ function JsonField({ id, label, value, onChange }: { id: string; label: React.Re
 function describe(schema: JsonSchema): string {
   const parts: string[] = [];
   if (schema.format) parts.push(schema.format);
-  if (schema.minLength !== undefined) parts.push(`at least ${schema.minLength} characters`);
-  if (schema.maxLength !== undefined) parts.push(`at most ${schema.maxLength} characters`);
+  if (schema.minLength !== undefined) parts.push(`at least ${characters(schema.minLength)}`);
+  if (schema.maxLength !== undefined) parts.push(`at most ${characters(schema.maxLength)}`);
   if (schema.minimum !== undefined) parts.push(`≥ ${schema.minimum}`);
   if (schema.maximum !== undefined) parts.push(`≤ ${schema.maximum}`);
   return parts.join(", ");
+}
+
+function characters(n: number): string {
+  return n === 1 ? "1 character" : `${n} characters`;
 }

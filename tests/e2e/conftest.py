@@ -1,0 +1,167 @@
+"""Browser tests: a real ``orchestrix serve`` process and Debian's Chromium driven by Playwright.
+
+Playwright never downloads a browser here: it launches ``/usr/bin/chromium`` (the Debian
+package, which ``.ci/run`` installs). Locally a missing Chromium skips these tests; under
+``CI=true`` it fails them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import IN_CI
+from tests.servers import LOOPBACK, free_port
+
+CHROMIUM = Path(os.environ.get("ORCHESTRIX_TEST_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+STARTUP_LIMIT = 30.0
+OWNER = "local-user"
+
+
+def _unavailable(message: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: the browser tests must run)")
+    pytest.skip(message)
+
+
+@dataclass
+class Served:
+    """A running ``orchestrix serve``: its base URL and its log file."""
+
+    url: str
+    log: Path
+
+    def api(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30)
+
+
+def start_serve(data_dir: Path, **env_extra: str) -> Iterator[Served]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCHESTRIX_", "ARCHESTRA_"))}
+    env.update({"ORCHESTRIX_DATA_DIR": str(data_dir), "ORCHESTRIX_DEPLOY_TARGET": "local"})
+    env.update(env_extra)
+    port = free_port()
+    log = data_dir / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "orchestrix", "serve", "--host", LOOPBACK, "--port", str(port)],
+            env=env,
+            cwd=data_dir,  # no stray .env from the checkout
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        served = Served(f"http://{LOOPBACK}:{port}", log)
+        try:
+            _wait_healthy(served, proc)
+            yield served
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+
+
+def _wait_healthy(served: Served, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + STARTUP_LIMIT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            log = served.log.read_text()
+            pytest.fail(f"orchestrix serve exited with {proc.returncode}:\n{log}")
+        try:
+            if httpx.get(f"{served.url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    pytest.fail(f"orchestrix serve did not become healthy:\n{served.log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One ``orchestrix serve`` per test module, SQLite in a fresh data directory, deploys
+    going to the ``local`` target (the host mounted in the same process)."""
+    yield from start_serve(tmp_path_factory.mktemp("serve"))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.is_file():
+        _unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class ConsoleLog:
+    """What the page said on its console, and the errors it threw."""
+
+    errors: list[str] = field(default_factory=list)
+    resource_errors: list[str] = field(default_factory=list)
+
+    def on_console(self, message: Any) -> None:
+        if message.type != "error":
+            return
+        text = f"{message.text} @ {message.location.get('url', '')}"
+        # A fetch that answered 4xx/5xx is logged by the browser itself; tests that expect
+        # one read resource_errors, every other error fails the test.
+        if message.text.startswith("Failed to load resource"):
+            self.resource_errors.append(text)
+        else:
+            self.errors.append(text)
+
+    def on_page_error(self, error: Any) -> None:
+        self.errors.append(f"uncaught: {error}")
+
+
+@dataclass
+class Browsing:
+    page: Any
+    console: ConsoleLog
+    served: Served
+
+
+@pytest.fixture
+def browsing(browser: Any, served: Served) -> Iterator[Browsing]:
+    """A fresh browser context (clipboard allowed) on the served dashboard."""
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 900},
+        permissions=["clipboard-read", "clipboard-write"],
+        base_url=served.url,
+    )
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    console = ConsoleLog()
+    page.on("console", console.on_console)
+    page.on("pageerror", console.on_page_error)
+    try:
+        yield Browsing(page, console, served)
+    finally:
+        context.close()
