@@ -14,7 +14,7 @@ import httpx
 import yaml
 
 from orchestrix.api import create_app
-from tests.deploy.test_archestra_platform_contract import (
+from tests.deploy.test_archestra_platform_loopback import (
     EXAMPLES,
     LoopbackArchestra,
     platform_settings,

@@ -18,7 +18,7 @@ from orchestrix.deploy.archestra_platform import catalog_name, host_agent_id
 from orchestrix.deploy.base import DeployError
 from orchestrix.host.app import create_host_app
 from orchestrix.settings import Settings
-from tests.deploy.test_archestra_platform_contract import (
+from tests.deploy.test_archestra_platform_loopback import (
     LoopbackArchestra,
     platform_settings,
     signup_request,

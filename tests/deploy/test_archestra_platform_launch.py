@@ -24,7 +24,7 @@ from typing import Any
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
-from tests.deploy.test_archestra_platform_contract import (
+from tests.deploy.test_archestra_platform_loopback import (
     LoopbackArchestra,
     platform_settings,
     signup_request,
