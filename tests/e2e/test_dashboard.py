@@ -37,6 +37,17 @@ def unnamed_controls(page: Any) -> list[str]:
     return [line.strip() for line in snapshot.splitlines() if pattern.match(line)]
 
 
+# Records every state the Deploy button goes through: [label, disabled, spinner shown].
+RECORD_STATES = """button => {
+  button.__states = [];
+  const note = () => button.__states.push(
+    [button.textContent.trim(), button.disabled, !!button.querySelector('.spinner')]);
+  note();
+  new MutationObserver(note).observe(button, {
+    subtree: true, childList: true, characterData: true, attributes: true });
+}"""
+
+
 def page_load_ms(page: Any) -> float:
     timing: float = page.evaluate(
         "() => { const n = performance.getEntriesByType('navigation')[0];"
@@ -100,16 +111,34 @@ def test_describe_run_deploy_reload_and_change(
     for tool in ("input", "validation", "hashPassword", "response"):
         ex(logs).to_contain_text(re.compile(rf"Step {tool} \({tool}\) \w+ in [\d.]+ ms"))
 
+    # The runtime: start it (its REST endpoint answers), then stop it again.
+    page.get_by_role("button", name="Start Runtime").click()
+    ex(page.get_by_label("Runtime running")).to_be_visible()
+    live = httpx.post(
+        f"{served.url}/runtime/{server_id}",
+        json={"email": "linus@example.com", "password": "correct-horse-3"},
+        timeout=30,
+    )
+    assert live.status_code == 201, live.text
+    page.get_by_role("button", name="Stop Runtime").click()
+    ex(page.get_by_label("Runtime stopped")).to_be_visible()
+    ex(logs).to_contain_text("Runtime stopped")
+
     # Deploy: "Deploying..." then "Deployed locally" (the local target), a dialog, a banner.
     deploy = page.get_by_test_id("deploy-button")
     ex(deploy).to_have_text("Deploy")
     ex(deploy).to_be_enabled()
+    deploy.evaluate(RECORD_STATES)
     deploy.click()
     dialog = page.get_by_role("dialog", name="Deployed to the local host")
     ex(dialog).to_be_visible(timeout=60_000)
     ex(dialog).to_contain_text("Agent ID")
     ex(deploy).to_have_text("Deployed locally")
     ex(deploy).to_be_disabled()
+    states = deploy.evaluate("button => button.__states")
+    assert ["Deploy", False, False] in states
+    assert ["Deploying...", True, True] in states  # label, disabled, spinner
+    assert states[-1] == ["Deployed locally", True, False]
     stored = httpx.get(
         f"{served.url}/mcp/servers/{server_id}", params={"ownerId": OWNER}, timeout=10
     ).json()
@@ -188,6 +217,23 @@ def test_describe_run_deploy_reload_and_change(
     row = page.get_by_role("row", name=re.compile(stored["name"]))
     ex(row).to_contain_text("deployed")
     ex(row).to_contain_text("v3")
+
+    # Back to it: restore version 1 (a new version 4), redeploy it, undeploy.
+    page.get_by_role("link", name=stored["name"]).click()
+    page.get_by_role("tab", name="Versions & deployments").click()
+    versions.get_by_role("button", name="Restore version 1").click()
+    ex(version).to_have_text("v4")
+    ex(sample.get_by_label(re.compile("phone", re.I))).to_have_count(0)
+    versions.get_by_role("button", name="Redeploy").click()
+    page.get_by_role("tab", name=re.compile("Execution logs")).click()
+    ex(logs).to_contain_text("Redeployed version 4")
+    page.get_by_role("tab", name="Versions & deployments").click()
+    versions.get_by_role("button", name="Undeploy").click()
+    ex(page.get_by_role("region", name="Deployment", exact=True)).to_have_count(0)
+    ex(deploy).to_have_text("Deploy")
+    ex(deploy).to_be_enabled()
+    gone = httpx.post(endpoint, json={"email": "ada@example.com", "password": "x" * 12})
+    assert gone.status_code == 404
 
     assert unnamed_controls(page) == []
     assert console.errors == []

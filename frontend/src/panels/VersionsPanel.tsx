@@ -73,7 +73,7 @@ export function VersionsPanel({ wf }: { wf: Workflow }) {
         </table>
       </section>
       <section aria-labelledby="deployments-title">
-        <h3 id="deployments-title">Deployment</h3>
+        <h3 id="deployments-title">Deployments</h3>
         {deployed ? (
           <p>
             Agent <code>{server?.archestraAgentId}</code> at <code>{server?.archestraEndpoint}</code>
