@@ -295,9 +295,7 @@ class FieldSpec:
 
     def describe(self) -> str:
         """``email (an email address, required, unique)``."""
-        bits = [self.kind_words()]
-        if self.required:
-            bits.append("required")
+        bits = [self.kind_words(), "required" if self.required else "optional"]
         if self.unique:
             bits.append("unique")
         return f"{self.name} ({', '.join(bits)})"

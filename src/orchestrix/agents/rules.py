@@ -54,7 +54,8 @@ class RulesPlanner:
         name = self._name(req)
         if name:
             draft.data["name"] = name
-        draft.set_meta(planner=PLANNER, intent=plan.kind if plan.kind != "crud" else plan.op)
+        intent = plan.form or (plan.op if plan.kind == "crud" else plan.kind)
+        draft.set_meta(planner=PLANNER, intent=intent)
         if plan.kind in {
             "signup",
             "login",
