@@ -12,6 +12,8 @@ mkdir -p "$OUT"
 cp -R frontend/dist/. "$OUT/"
 # Precompressed twins of the assets (served when the browser accepts gzip); -n keeps the
 # output byte-for-byte reproducible (no name, no timestamp).
+# What the build was made from: tests/e2e/test_serving.py checks that it matches frontend/.
+python3 src/orchestrix/dashboard/fingerprint.py frontend > "$OUT/SOURCE_SHA256"
 find "$OUT/assets" -type f \( -name '*.js' -o -name '*.css' -o -name '*.svg' \) -exec gzip -9 -n -k -f {} \;
 echo "dashboard built into $OUT:"
 ls -la "$OUT" "$OUT/assets"

@@ -143,6 +143,7 @@ def test_describe_run_deploy_reload_and_change(
         f"{served.url}/mcp/servers/{server_id}", params={"ownerId": OWNER}, timeout=10
     ).json()
     endpoint = stored["archestraEndpoint"]
+    ex(page).to_have_title(f"{stored['name']} · Orchestrix")
     ex(dialog).to_contain_text(endpoint)
     assert page.evaluate("() => navigator.clipboard.readText()") == endpoint
     dialog.get_by_role("button", name="Close").click()

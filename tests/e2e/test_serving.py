@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import gzip
 import re
+from pathlib import Path
 
 from orchestrix.dashboard import STATIC_DIR, is_built
+from orchestrix.dashboard.fingerprint import source_fingerprint
 from tests.e2e.conftest import Served
+
+FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
 
 
 def test_the_built_dashboard_ships_in_the_package() -> None:
@@ -14,6 +18,13 @@ def test_the_built_dashboard_ships_in_the_package() -> None:
     index = (STATIC_DIR / "index.html").read_text()
     for asset in re.findall(r'(?:src|href)="/assets/([^"]+)"', index):
         assert (STATIC_DIR / "assets" / asset).is_file(), asset
+
+
+def test_the_committed_build_is_made_from_the_current_frontend() -> None:
+    built_from = (STATIC_DIR / "SOURCE_SHA256").read_text().strip()
+    assert built_from == source_fingerprint(FRONTEND), (
+        "frontend/ changed since the dashboard was built: run scripts/build-dashboard.sh"
+    )
 
 
 def test_index_and_client_routes_answer_the_page(served: Served) -> None:

@@ -5,6 +5,7 @@ import { Spinner } from "../components/Spinner";
 import { api, errorMessage } from "../lib/api";
 import { getOwnerId, setOwnerId } from "../lib/owner";
 import { navigate, onLinkClick } from "../lib/router";
+import { useTitle } from "../lib/title";
 import type { Server } from "../lib/types";
 
 /** The owner's servers: name, description, version, deployment, last run; new from a prompt. */
@@ -14,6 +15,7 @@ export function ServersPage() {
   const [prompt, setPrompt] = useState("");
   const [creating, setCreating] = useState(false);
   const [owner, setOwner] = useState(getOwnerId());
+  useTitle("");
 
   useEffect(() => {
     let cancelled = false;

@@ -5,6 +5,7 @@ import { Dialog } from "../components/Dialog";
 import { Spinner } from "../components/Spinner";
 import { Tabs } from "../components/Tabs";
 import { onLinkClick } from "../lib/router";
+import { useTitle } from "../lib/title";
 import { Canvas } from "../panels/Canvas";
 import { ChatPanel } from "../panels/ChatPanel";
 import { ControlBar } from "../panels/ControlBar";
@@ -23,6 +24,7 @@ export function WorkflowPage({ serverId }: { serverId: string | null }) {
   const spec = wf.draft;
   const tool = useMemo(() => spec?.tools.find((t) => t.id === selected) ?? null, [spec, selected]);
   const closeDialog = useCallback(() => wf.setDialog(null), [wf.setDialog]);
+  useTitle(wf.server?.name ?? (serverId ? "" : "New workflow"));
 
   if (serverId && wf.loadError && !wf.server) {
     return (
