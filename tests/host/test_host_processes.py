@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,6 +20,16 @@ from tests.host.helpers import HOST_KEY, auth, signup, wire
 from tests.servers import LOOPBACK, free_port
 
 STARTUP_LIMIT = 30.0
+#: A worker re-checks a cached agent's revision at most every second (HostRuntime.revision_ttl).
+PROPAGATION_LIMIT = 10.0
+
+
+def eventually(check: Callable[[], bool]) -> None:
+    """Poll ``check`` until it holds; a change must reach the other host, without a restart."""
+    deadline = time.monotonic() + PROPAGATION_LIMIT
+    while not check():
+        assert time.monotonic() < deadline, "the other host did not pick up the change"
+        time.sleep(0.05)
 
 
 def host_env(data_dir: Path, database_url: str | None, **extra: str) -> dict[str, str]:
@@ -93,14 +103,17 @@ async def test_two_hosts_over_one_postgresql_serve_the_same_agents(
         v2 = {**body, "description": "second version"}
         replaced = httpx.put(f"{two}/mcp/agents/{agent_id}", json=v2, headers=auth())
         assert replaced.status_code == 200
+        eventually(lambda: httpx.get(f"{one}/agents/{agent_id}").json()["revision"] == 2)
         info = httpx.get(f"{one}/agents/{agent_id}").json()
-        assert (info["revision"], info["description"]) == (2, "second version")
+        assert info["description"] == "second version"
         async with Client(f"{one}/agents/{agent_id}/mcp") as mcp:
             [tool] = (await mcp.list_tools()).tools
             assert tool.description == "second version"
 
         # removed through one, gone from two
         assert httpx.delete(f"{one}/mcp/agents/{agent_id}", headers=auth()).status_code == 200
+        assert httpx.get(f"{one}/agents/{agent_id}").status_code == 404
+        eventually(lambda: httpx.get(f"{two}/agents/{agent_id}").status_code == 404)
         assert (
             httpx.post(f"{two}/agents/{agent_id}", json=signup("c@example.com")).status_code == 404
         )

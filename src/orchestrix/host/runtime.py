@@ -3,13 +3,16 @@ compiled agents kept in step with the shared database.
 
 Workers hold no state of their own: an agent is read from the database on its first request,
 compiled once, and recompiled when its ``revision`` moves (another worker accepted a new
-version). Each request checks the revision with one indexed read, so a replaced or deleted
-agent is seen by every worker on its next request, with no restart and no message bus.
+version). A worker checks a cached agent's revision with one indexed read at most every
+``revision_ttl`` seconds (1 s by default; 0 checks on every request), so a new agent is served
+by every worker at once, and a replaced or deleted one within that time, with no restart and
+no message bus. The worker that accepted a change serves it from the next request on.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -45,6 +48,7 @@ class LoadedAgent:
     record: AgentRecord
     workflow: Workflow
     executor: Executor
+    checked_at: float = 0.0  # monotonic time of the last revision check
 
 
 class HostRuntime:
@@ -56,8 +60,10 @@ class HostRuntime:
         *,
         engine: AsyncEngine | None = None,
         telemetry: Telemetry | None = None,
+        revision_ttl: float = 1.0,
     ) -> None:
         self.settings = settings
+        self.revision_ttl = revision_ttl
         self._given_engine = engine
         self.telemetry = telemetry or DISABLED
         self.mount = McpMount()
@@ -114,13 +120,17 @@ class HostRuntime:
 
     async def load(self, agent_id: str) -> LoadedAgent | None:
         """The agent as deployed now (None when it is not), compiled once per revision."""
-        revision = await self.agents.revision(agent_id)
         cached = self._agents.get(agent_id)
+        now = time.monotonic()
+        if cached is not None and now - cached.checked_at < self.revision_ttl:
+            return cached
+        revision = await self.agents.revision(agent_id)
         if revision is None:
             if cached is not None:
                 self.forget(agent_id)
             return None
         if cached is not None and cached.record.revision == revision:
+            cached.checked_at = now
             return cached
         record = await self.agents.get(agent_id)
         if record is None:
@@ -140,7 +150,7 @@ class HostRuntime:
                 "The agent cannot be run by this host",
                 {"agentId": record.id, "problems": e.details},
             ) from e
-        loaded = LoadedAgent(record, workflow, executor)
+        loaded = LoadedAgent(record, workflow, executor, time.monotonic())
         current = self._agents.get(record.id)
         if current is None or current.record.revision <= record.revision:
             self._agents[record.id] = loaded
