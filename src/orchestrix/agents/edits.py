@@ -363,6 +363,8 @@ def set_unique(draft: Draft, name: str, unique: bool) -> str:
             if not (_status(t) == 409 and spec.words in str(t.get("name", "")).lower())
         ]
         return f"{name} no longer has to be unique."
+    if all(name in tool["config"].get("unique", []) for tool in inserts):
+        return f"{name} was already unique."
     for tool in inserts:
         config = tool["config"]
         if name not in config.setdefault("unique", []):

@@ -80,7 +80,7 @@ def new(
     for note in result.assumptions:
         console.print(f"  [yellow]assumed:[/] {note}", soft_wrap=True)
     console.print(
-        f"[dim]next: orchestrix test {target}  ·  orchestrix mutate {target} \"...\"[/]",
+        f'[dim]next: orchestrix test {target}  ·  orchestrix mutate {target} "..."[/]',
         soft_wrap=True,
     )
 
