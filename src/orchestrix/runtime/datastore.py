@@ -572,10 +572,15 @@ class SqlDataStore:
 
 
 class SqlSecretStore:
-    """Per-namespace random secrets (JWT keys...), created once and kept in ``orx_secrets``."""
+    """Per-namespace random secrets (JWT keys...), created once and kept in ``orx_secrets``.
+
+    A secret never changes once created, so each process keeps the ones it has read: a run
+    that signs a token does not read the database for the key every time.
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._known: dict[tuple[str, str], str] = {}
 
     async def _read(self, namespace: str, name: str) -> str | None:
         stmt = select(secrets_table.c.value).where(
@@ -591,8 +596,12 @@ class SqlSecretStore:
                 f"A secret name is a string of 1 to {MAX_NAME} characters", {"name": name}
             )
         _check_names(namespace, name)
+        known = self._known.get((namespace, name))
+        if known is not None:
+            return known
         existing = await self._read(namespace, name)
         if existing is not None:
+            self._known[(namespace, name)] = existing
             return existing
         value = _secrets.token_urlsafe(48)
         try:
@@ -607,7 +616,9 @@ class SqlSecretStore:
             winner = await self._read(namespace, name)
             if winner is None:  # pragma: no cover - the row that refused ours is gone
                 raise
+            self._known[(namespace, name)] = winner
             return winner
+        self._known[(namespace, name)] = value
         return value
 
 
