@@ -12,6 +12,9 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from orchestrix.runtime.mcp import STATUS_META_KEY
+from orchestrix.settings import Settings
+from orchestrix.spec.io import load_workflow
+from orchestrix.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SIGNUP = str(ROOT / "examples" / "signup.yaml")
@@ -104,7 +107,7 @@ def test_config_prints_a_client_snippet_with_absolute_paths(tmp_path: Path) -> N
     ("target", "message"),
     [
         ("missing.yaml", "no such spec file"),
-        ("srv_1234", "serving a stored server by id is not supported yet"),
+        ("mcp_nobody", "mcp_nobody is neither a spec file nor a server in the store"),
     ],
 )
 def test_bad_targets_are_one_line_errors(tmp_path: Path, target: str, message: str) -> None:
@@ -126,3 +129,45 @@ def test_an_invalid_spec_lists_its_problems(tmp_path: Path) -> None:
     assert result.stdout == ""
     assert "nope" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def stored_signup(data_dir: Path) -> str:
+    """A server in the control-plane store, as the API creates it; returns its id."""
+    settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+    workflow = load_workflow(SIGNUP)
+    async with Store.open(settings) as store:
+        server = await store.servers.create(
+            owner_id="owner_1",
+            name=workflow.name,
+            description=workflow.description,
+            spec=workflow.to_wire(),
+            summary="created in a test",
+        )
+    return server.id
+
+
+@pytest.mark.timeout(120)
+async def test_a_stored_server_is_served_by_id_and_its_calls_recorded(tmp_path: Path) -> None:
+    server_id = await stored_signup(tmp_path)
+    args = {"email": "ada@example.com", "password": PASSWORD}
+    async with Client(stdio_server(server_id, tmp_path)) as client:
+        assert [t.name for t in (await client.list_tools()).tools] == ["signup_api"]
+        assert (await client.call_tool("signup_api", args)).is_error is False
+        again = await client.call_tool("signup_api", args)
+        assert again.is_error is True
+        assert again.meta is not None and again.meta[STATUS_META_KEY] == 409
+
+    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    async with Store.open(settings) as store:
+        executions, total = await store.executions.page(server_id)
+    assert total == 2
+    assert [(e.source, e.status) for e in executions] == [("mcp", 409), ("mcp", 201)]
+
+    config = orchestrix("mcp", server_id, "--config", data_dir=tmp_path)
+    assert config.returncode == 0, config.stderr
+    entry = json.loads(config.stdout)["mcpServers"]["signup_api"]
+    assert entry["args"][-2:] == ["mcp", server_id]
+
+    refused = orchestrix("mcp", server_id, "--namespace", "other", data_dir=tmp_path)
+    assert refused.returncode == 1
+    assert "--namespace is for spec files" in refused.stderr

@@ -2,7 +2,9 @@
 
 In stdio mode standard output carries the protocol and nothing else: logs go to stderr.
 ``--config`` prints the ``mcpServers`` snippet that Claude Desktop, Cursor and other clients
-read, with absolute paths so it works from any working directory. With no file, the spec
+read, with absolute paths so it works from any working directory. The target is a spec file
+or the id of a server in the control-plane store (served at its current version, in its own
+data namespace, every call recorded as an execution). With neither, the spec
 comes inline from ``ORCHESTRIX_SPEC`` (how Archestra's MCP runtime starts it, see
 docs/archestra-platform.md); ``--transport streamable-http`` serves it at ``/mcp`` on a port.
 """
@@ -11,29 +13,69 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
 from orchestrix.cli.app import app, describe_error, fail, print_json, run_async
-from orchestrix.errors import SpecError
+from orchestrix.errors import NotFoundError, SpecError
 from orchestrix.settings import get_settings
 from orchestrix.spec.io import load_workflow
 from orchestrix.spec.models import Workflow
 
+if TYPE_CHECKING:
+    from orchestrix.runtime.mcp import RunFn
+
 Transport = Literal["stdio", "streamable-http"]
 
 
-def _load(target: str) -> tuple[Path, Workflow]:
+@dataclass
+class _Target:
+    """What to serve: a spec file, a stored server, or the inline ORCHESTRIX_SPEC."""
+
+    workflow: Workflow
+    spec: Path | None = None
+    server_id: str | None = None
+
+
+def _resolve(target: str | None) -> _Target:
+    if target is None:
+        return _Target(_load_inline())
     path = Path(target)
-    if not path.is_file():
-        if path.suffix.lower() in {".yaml", ".yml", ".json"} or "/" in target:
-            fail(f"{target}: no such spec file")
-        fail(
-            f"{target} is not a spec file; serving a stored server by id is not supported yet "
-            "(pass a .yaml or .json spec)"
+    if path.is_file():
+        spec, workflow = _load(path)
+        return _Target(workflow, spec=spec)
+    if path.suffix.lower() in {".yaml", ".yml", ".json"} or "/" in target:
+        fail(f"{target}: no such spec file")
+    return _Target(run_async(_stored_workflow(target)), server_id=target)
+
+
+async def _stored_workflow(server_id: str) -> Workflow:
+    from orchestrix.spec.io import parse_workflow
+    from orchestrix.store import Store
+
+    settings = get_settings()
+    async with Store.open(settings) as store:
+        server = await store.servers.find(server_id)
+    if server is None:
+        raise NotFoundError(
+            f"{server_id} is neither a spec file nor a server in the store "
+            f"(database: {_where(settings.database_url, settings.data_dir)})"
         )
+    return parse_workflow(server.spec)
+
+
+def _where(database_url: str | None, data_dir: Path) -> str:
+    if database_url:
+        return database_url.split("@")[-1]  # never print a password
+    return str(data_dir / "orchestrix.db")
+
+
+def _load(path: Path) -> tuple[Path, Workflow]:
     try:
         workflow = load_workflow(path)
     except SpecError as e:
@@ -57,8 +99,8 @@ def _command() -> list[str]:
     return [str(python), "-m", "orchestrix"]
 
 
-def client_config(spec: Path, workflow: Workflow) -> dict[str, Any]:
-    """The ``mcpServers`` entry that starts ``orchestrix mcp SPEC`` over stdio."""
+def client_config(target: str, workflow: Workflow) -> dict[str, Any]:
+    """The ``mcpServers`` entry that starts ``orchestrix mcp TARGET`` over stdio."""
     from orchestrix.runtime.mcp import tool_name
 
     settings = get_settings()
@@ -70,7 +112,7 @@ def client_config(spec: Path, workflow: Workflow) -> dict[str, Any]:
         "mcpServers": {
             tool_name(workflow): {
                 "command": command[0],
-                "args": [*command[1:], "mcp", str(spec)],
+                "args": [*command[1:], "mcp", target],
                 "env": env,
             }
         }
@@ -82,8 +124,8 @@ def mcp_command(
     target: Annotated[
         str | None,
         typer.Argument(
-            help="A workflow spec (.yaml, .yml or .json). Omitted: the spec itself in the "
-            "ORCHESTRIX_SPEC environment variable (JSON or YAML)."
+            help="A workflow spec (.yaml, .yml or .json) or a stored server's id. Omitted: the "
+            "spec itself in the ORCHESTRIX_SPEC environment variable (JSON or YAML)."
         ),
     ] = None,
     config: Annotated[
@@ -103,25 +145,63 @@ def mcp_command(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port for streamable-http.")] = 8080,
 ) -> None:
     """Serve a workflow as an MCP server (one tool): over stdio for desktop MCP clients, or
-    over streamable HTTP."""
-    if target is None:
-        if config:
-            fail("--config needs a spec file")
-        workflow = _load_inline()
-    else:
-        spec, workflow = _load(target)
-        if config:
-            print_json(client_config(spec, workflow))
-            return
-    from orchestrix.cli.run import spec_namespace
-
+    over streamable HTTP. TARGET is a spec file or a stored server's id."""
+    if target is None and config:
+        fail("--config needs a spec file or a server id")
+    resolved = _resolve(target)
+    if resolved.server_id is not None and namespace is not None:
+        fail("--namespace is for spec files: a stored server keeps its data under its id")
+    if config:
+        name = str(resolved.spec) if resolved.spec is not None else str(resolved.server_id)
+        print_json(client_config(name, resolved.workflow))
+        return
     logging.basicConfig(
         stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
     if transport == "streamable-http":
-        run_async(_serve_http(workflow, namespace or spec_namespace(workflow), host, port))
+        run_async(_serve_http(resolved, namespace, host, port))
     else:
-        run_async(_serve_stdio(workflow, namespace or spec_namespace(workflow)))
+        run_async(_serve_stdio(resolved, namespace))
+
+
+@asynccontextmanager
+async def _open_run(target: _Target, namespace: str | None) -> AsyncIterator[RunFn]:
+    """The runtime services, and how one tool call runs: a spec in its namespace, or a stored
+    server through the API's runner (its id as namespace, each call kept as an execution)."""
+    from orchestrix.runtime.executor import ExecutionResult, Executor
+    from orchestrix.runtime.mcp import run_with_services
+    from orchestrix.runtime.services import open_services
+
+    settings = get_settings()
+    if target.server_id is None:
+        from orchestrix.cli.run import spec_namespace
+
+        executor = Executor(target.workflow)
+        async with open_services(settings) as services:
+            yield run_with_services(
+                executor, services, namespace=namespace or spec_namespace(target.workflow)
+            )
+        return
+
+    from orchestrix.api.runner import Runner
+    from orchestrix.store import Store
+
+    async with (
+        Store.open(settings) as store,
+        open_services(settings, engine=store.engine) as services,
+    ):
+        server = await store.servers.find(target.server_id)
+        if server is None:
+            raise NotFoundError(f"Server {target.server_id} is gone from the store")
+        runner = Runner(store)
+        runner.services = services
+        runner.executor(server)  # compile now: a broken spec fails before serving
+
+        async def run(arguments: dict[str, Any], headers: dict[str, str]) -> ExecutionResult:
+            result, _ = await runner.run(server, arguments, headers=headers, source="mcp")
+            return result
+
+        yield run
 
 
 def _load_inline() -> Workflow:
@@ -140,15 +220,13 @@ def _load_inline() -> Workflow:
     return workflow
 
 
-async def _serve_http(workflow: Workflow, namespace: str, host: str, port: int) -> None:
+async def _serve_http(target: _Target, namespace: str | None, host: str, port: int) -> None:
     """The workflow at http://HOST:PORT/mcp (stateless streamable HTTP), until stopped."""
     import uvicorn
     from starlette.responses import JSONResponse
     from starlette.types import Receive, Scope, Send
 
-    from orchestrix.runtime.executor import Executor
-    from orchestrix.runtime.mcp import McpMount, run_with_services
-    from orchestrix.runtime.services import open_services
+    from orchestrix.runtime.mcp import McpMount
 
     mount = McpMount()
 
@@ -159,9 +237,8 @@ async def _serve_http(workflow: Workflow, namespace: str, host: str, port: int) 
             missing = {"error": "Not found: the MCP endpoint is /mcp", "details": None}
             await JSONResponse(missing, status_code=404)(scope, receive, send)
 
-    async with open_services(get_settings()) as services:
-        run = run_with_services(Executor(workflow), services, namespace=namespace)
-        mount.put("workflow", workflow, run)
+    async with _open_run(target, namespace) as run:
+        mount.put("workflow", target.workflow, run)
         server = uvicorn.Server(
             uvicorn.Config(app, host=host, port=port, lifespan="off", log_level="warning")
         )
@@ -169,15 +246,12 @@ async def _serve_http(workflow: Workflow, namespace: str, host: str, port: int) 
             await server.serve()
 
 
-async def _serve_stdio(workflow: Workflow, namespace: str) -> None:
+async def _serve_stdio(target: _Target, namespace: str | None) -> None:
     from mcp.server.stdio import stdio_server
 
-    from orchestrix.runtime.executor import Executor
-    from orchestrix.runtime.mcp import build_server, run_with_services
-    from orchestrix.runtime.services import open_services
+    from orchestrix.runtime.mcp import build_server
 
-    executor = Executor(workflow)
-    async with open_services(get_settings()) as services:
-        server = build_server(workflow, run_with_services(executor, services, namespace=namespace))
+    async with _open_run(target, namespace) as run:
+        server = build_server(target.workflow, run)
         async with stdio_server() as (read_stream, write_stream):
             await server.run(read_stream, write_stream, server.create_initialization_options())
