@@ -112,3 +112,54 @@ def test_renaming_a_field_renames_every_use() -> None:
     assert store.config["unique"] == ["productCode"]
     assert store.config["document"]["productCode"] == "{{ input.productCode }}"
     assert all("sku" not in str(t.input) for t in new.tests)
+
+
+SWEEP_BASES = [
+    "create a sign up api",
+    "crud api for notes",
+    "list products filtered by category",
+    "update a customer",
+    "examples/login.yaml",
+    "book a table",
+    "a url shortener",
+]
+SWEEP_MESSAGES = [
+    "add phone",
+    "remove email",
+    "make email optional",
+    "rename email to emailAddress",
+    "add a required company name",
+    "also ask for their birthday",
+    "limit to 2 requests per second",
+    "remove the rate limit",
+    "require login",
+    "make it public",
+    "send an email to the admin",
+    "email the user a confirmation",
+    "return 202",
+    "respond with just the id",
+    "don't return the name",
+    "the name should be at least 3 characters",
+    "name must be unique",
+    "add a status that is one of active or inactive, default active",
+    "make title required",
+    "change price to an integer",
+]
+
+
+@pytest.mark.timeout(300)
+async def test_every_change_it_accepts_keeps_the_graph_passing(services: Services) -> None:
+    """A sweep of messages over unlike graphs: refused with a reason, or applied and passing."""
+    applied = 0
+    for source in SWEEP_BASES:
+        old = base(source)
+        for message in SWEEP_MESSAGES:
+            try:
+                result = PLANNER.mutate(old, message)
+            except NotUnderstood as e:
+                assert e.message
+                continue
+            applied += 1
+            report = await run_workflow_tests(result.workflow, services)
+            assert report.ok, (source, message, report.to_dict())
+    assert applied >= 60

@@ -291,6 +291,8 @@ def update(entity: Entity, fields: list[FieldSpec]) -> Draft:
     change: dict[str, Any] = {}
     if target is not None:
         change[target.name] = target.sample(1)
+        if target.type == "string" and not target.enum:
+            change[target.name] = _distinct(target, 5)
         if change[target.name] == first.get(target.name):
             change[target.name] = target.sample(0)
     draft.add_test(

@@ -307,8 +307,36 @@ def rename_field(draft: Draft, old: str, new: str) -> str:
     return f"Renamed the field {old} to {new} everywhere it is used."
 
 
+def _create_rule(draft: Draft) -> list[str] | None:
+    """In a graph whose ``action`` picks the operation, the fields a create requires."""
+    for rule in draft.schema.get("allOf") or []:
+        cond = rule.get("if", {}).get("properties", {}).get("action", {})
+        if cond.get("const") == "create" and isinstance(rule.get("then"), dict):
+            required: list[str] = rule["then"].setdefault("required", [])
+            return required
+    return None
+
+
 def set_required(draft: Draft, name: str, required: bool) -> str:
     spec = _require_field(draft, name)
+    create_required = _create_rule(draft)
+    if create_required is not None and "action" in draft.properties:
+        if (name in create_required) == required:
+            return f"{name} was already {'required' if required else 'optional'} to create."
+        if required:
+            create_required.append(name)
+            for test in draft.tests:
+                inputs = test.get("input", {})
+                if inputs.get("action") == "create" and _status(test) != 400:
+                    inputs.setdefault(name, spec.sample())
+            return f"Made {name} required to create."
+        create_required.remove(name)
+        draft.data["tests"] = [
+            t
+            for t in draft.tests
+            if not (_status(t) == 400 and spec.words in str(t.get("name", "")).lower())
+        ]
+        return f"Made {name} optional to create."
     if spec.required == required:
         return f"{name} was already {'required' if required else 'optional'}."
     if required:
@@ -467,6 +495,7 @@ def add_email(draft: Draft, kind: str, to: str | None = None) -> str:
                 "text": f"Hi {_name_expr(draft)}, thanks for signing up to {app}.",
             },
             after=after,
+            when=None if recipient in draft.required else f"input.{recipient} != null",
         )
         return f"Added {tool_id}: a welcome email to {recipient} after {after}."
     address = to or "owner@example.com"
@@ -725,6 +754,12 @@ def set_status(draft: Draft, status: int) -> str:
     response = draft.success_response()
     if response is None:
         raise EditRefused("This graph has no response step to change.")
+    guarded = [r["id"] for r in draft.of_type("response") if r.get("when")]
+    if len(guarded) > 1:
+        raise EditRefused(
+            f"This graph answers from several steps ({', '.join(guarded)}); change the status "
+            "in the one you mean."
+        )
     config = response.setdefault("config", {})
     old = int(config.get("status", 200))
     config["status"] = status

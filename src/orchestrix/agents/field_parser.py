@@ -76,6 +76,7 @@ ARTICLES = {
     "just",
     "called",
     "named",
+    "only",
 }
 FILLER = {
     "field",
@@ -233,7 +234,7 @@ def parse_item(item: str, *, default_required: bool | None = None) -> FieldSpec 
 
     numbers = _constraints(scan)
     text = _DEFAULT.sub(" ", text)
-    text = _strip_constraints(text)
+    text = _strip_constraints(text, units=bool(numbers))
 
     for phrase in (*REQUIRED_WORDS, *OPTIONAL_WORDS, *UNIQUE_WORDS, "must be", "should be"):
         text = re.sub(rf"\b{re.escape(phrase)}\b", " ", text)
@@ -399,11 +400,11 @@ def _constraints(text: str) -> dict[str, Any]:
     return found
 
 
-def _strip_constraints(text: str) -> str:
+def _strip_constraints(text: str, *, units: bool) -> str:
     for regex in (_RANGE, _EXACT_LEN, _AT_LEAST, _AT_MOST, _LESS, _MORE):
         text = regex.sub(" ", text)
     text = re.sub(r"\bnon-?negative\b|\bzero or more\b|\bpositive\b", " ", text)
-    return _LENGTH_UNITS.sub(" ", text)
+    return _LENGTH_UNITS.sub(" ", text) if units else text
 
 
 def _apply_numbers(spec: FieldSpec, numbers: dict[str, Any]) -> FieldSpec:

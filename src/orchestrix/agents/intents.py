@@ -254,6 +254,9 @@ def _noun(first: str, second: str | None) -> list[str] | None:
         tail = singular(second)
         if tail in KNOWN and tail not in _FILLER_NOUNS and tail not in _NOT_ENTITY:
             return [head, tail]
+        plural_noun = tail != second and len(tail) > 3 and tail.isalpha()
+        if plural_noun and head not in KNOWN and tail not in _NOT_ENTITY | _FILLER_NOUNS:
+            return [head, tail]
     return [head]
 
 
@@ -375,10 +378,7 @@ def classify(req: Request) -> Plan | None:
     if entity is None:
         if has_any(core, *API_SIGNALS) or req.fields:
             plan = Plan("crud", op="create", entity=Entity(["item"]))
-            plan.assumptions.append(
-                "You did not say what the API stores, so it stores items"
-                + ("." if req.fields else " with a name and a description.")
-            )
+            plan.assumptions.append("You did not say what the API stores, so it stores items.")
             return _with_ops(plan, ops, w)
         return None
     if not has_any(core, *API_SIGNALS) and not req.fields:

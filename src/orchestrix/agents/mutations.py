@@ -263,6 +263,10 @@ def _email(draft: Draft, clause: str, _original: str) -> str | None:
         return edits.remove_email(draft, kind_hint)
     if not re.search(r"\b(?:send|sends|email|e-mail|mail|notify|add|also|plus|alert)\b", clause):
         return None
+    if re.search(r"\b(?:required|optional|mandatory|unique|rename|called|named)\b", clause) or (
+        re.match(r"^(?:make|change|set)\b", clause)
+    ):
+        return None
     if re.search(r"\b(?:field|address field)\b", clause) or re.match(
         r"^(?:add|include) (?:an? )?(?:required |optional |unique )*e-?mail(?: address)?$", clause
     ):

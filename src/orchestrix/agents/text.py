@@ -99,7 +99,7 @@ def words(text: str) -> list[str]:
 @lru_cache(maxsize=4096)
 def correct(word: str) -> str:
     """The vocabulary word a typo stands for, or the word itself."""
-    if len(word) < 4 or word in VOCABULARY or not word.isalpha():
+    if len(word) < 4 or word in VOCABULARY or word in NOT_NOUNS or not word.isalpha():
         return word
     cutoff = 0.88 if len(word) < 5 else 0.84 if len(word) < 8 else 0.8
     match = difflib.get_close_matches(word, VOCABULARY, n=1, cutoff=cutoff)
