@@ -224,7 +224,9 @@ async def _load(url: str, make: Any, requests: int, concurrency: int) -> dict[st
     failures = errors = 0
     last_error = ""
     counter = iter(range(requests))
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    limits = httpx.Limits(
+        max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=2
+    )
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
 
         async def worker() -> None:
