@@ -17,7 +17,7 @@ from orchestrix.runtime.redact import Redactor
 from orchestrix.spec.io import parse_workflow
 from orchestrix.spec.models import Workflow
 from orchestrix.store import ExecutionRecord, ServerRecord, Store
-from orchestrix.telemetry import DISABLED, Telemetry
+from orchestrix.telemetry import DISABLED, Telemetry, span
 from orchestrix.tools.base import Services
 
 
@@ -57,9 +57,10 @@ class Runner:
         """Run the server's current version in its own data namespace (its id) and store it."""
         if self.services is None:
             raise ConfigurationError("The runtime services are not open (the app is not started)")
-        result = await self.executor(server).run(
-            input, self.services, namespace=server.id, headers=headers
-        )
+        with span("orchestrix.execution", server_id=server.id, version=server.version, via=source):
+            result = await self.executor(server).run(
+                input, self.services, namespace=server.id, headers=headers
+            )
         redactor = Redactor()
         redactor.collect(dict(input))
         redactor.collect(dict(headers or {}))
