@@ -9,10 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import yaml
 
 from orchestrix.deploy.archestra import NOT_CONFIGURED
-from tests.host.helpers import EXAMPLES, example
+from tests.host.helpers import EXAMPLES, HOST_KEY, example, host_settings, running_host
 
 
 def orchestrix(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -105,3 +106,22 @@ def test_demo_prints_the_original_steps(tmp_path: Path) -> None:
     assert len(agent_lines) == 2
     assert agent_lines[0] == agent_lines[1]
     assert any(line.startswith("   Deployed At: ") for line in lines)
+
+
+def test_deploy_to_a_host_with_the_host_target(tmp_path: Path) -> None:
+    with running_host(host_settings(tmp_path / "host")) as host:
+        env = {"ORCHESTRIX_HOST_URL": host, "ORCHESTRIX_HOST_API_KEY": HOST_KEY}
+        todo = str(EXAMPLES / "todo.yaml")
+        deployed = orchestrix(tmp_path, "deploy", todo, "--target", "host", "--json", **env)
+        assert deployed.returncode == 0, deployed.stderr
+        body = json.loads(deployed.stdout)
+        assert body["endpoint"].startswith(f"{host}/agents/agt_")
+        assert httpx.post(body["endpoint"], json={"title": "from the CLI"}).status_code == 201
+
+        assert orchestrix(tmp_path, "undeploy", body["serverId"], **env).returncode == 0
+        assert httpx.post(body["endpoint"], json={"title": "x"}).status_code == 404
+
+        wrong = {**env, "ORCHESTRIX_HOST_API_KEY": "wrong"}
+        refused = orchestrix(tmp_path, "deploy", todo, "--target", "host", **wrong)
+        assert refused.returncode == 1
+        assert refused.stderr.strip() == "error: Failed to deploy to Archestra: Unauthorized"
