@@ -10,10 +10,15 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 import yaml
 
 from orchestrix.deploy.archestra import NOT_CONFIGURED
 from tests.host.helpers import EXAMPLES, HOST_KEY, example, host_settings, running_host
+
+#: Each test starts several `orchestrix` processes; a loaded machine may need more than the
+#: default minute.
+pytestmark = pytest.mark.timeout(240)
 
 
 def orchestrix(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
