@@ -7,7 +7,7 @@ FastAPI endpoints (``baseline_app`` below), served by uvicorn in its own process
 database through the same data store, the same JSON Schema validator and the same JWT signing.
 A client in this process sends the same load to both, in alternating rounds.
 
-    .venv/bin/python -m benchmarks.bench_host [--requests 2000] [--concurrency 32] [--rounds 3]
+    .venv/bin/python -m benchmarks.bench_host [--requests 1000] [--concurrency 32] [--rounds 5]
         [--database-url postgresql://postgres@127.0.0.1:5432/bench]
 
 Prints each side's req/s, p50 and p99 and the ratios host / hand-written (target: throughput
@@ -275,9 +275,9 @@ def _env(data_dir: Path, database_url: str | None) -> dict[str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
     args = parser.parse_args()
 
