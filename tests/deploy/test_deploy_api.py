@@ -413,3 +413,15 @@ def test_new_versions_need_a_deployment(tmp_path: Path, action: str) -> None:
         answer = c.post(f"/mcp/servers/{sid}/{action}", json=OWNER)
         assert answer.status_code == 404
         assert answer.json()["error"] == "Server is not deployed"
+
+
+def test_the_chat_deploys_with_the_local_target(tmp_path: Path) -> None:
+    with control_plane(cp_settings(tmp_path)) as c:
+        sid = create(c, example("todo"))["id"]
+        said = c.post(f"/mcp/servers/{sid}/chat", json={"message": "deploy it", **OWNER})
+        assert said.status_code == 200, said.text
+        deployed = said.json()["next"]["deployed"]
+        assert deployed["status"] == 200
+        assert deployed["endpoint"].startswith(str(c.base_url).rstrip("/") + "/agents/agt_")
+        assert c.post(deployed["endpoint"], json={"title": "via chat"}).status_code == 201
+        assert [r["status"] for r in history(c, sid)] == ["deployed"]

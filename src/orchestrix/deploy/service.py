@@ -131,7 +131,8 @@ class Deployer:
     def target(self, name: str | None = None) -> DeployTarget:
         target = get_target(self.settings, name)
         if isinstance(target, LocalTarget):
-            target.bind(self.host, base_url=self.base_url)
+            seen = getattr(self.host, "seen_base_url", None)
+            target.bind(self.host, base_url=self.base_url or seen)
         return target
 
     async def _gate(self, workflow: Workflow) -> Outcome | None:

@@ -31,7 +31,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from orchestrix import __version__
 from orchestrix.errors import OrchestrixError
@@ -364,6 +364,20 @@ def host_router(runtime: HostRuntime, telemetry: Telemetry | None = None) -> API
     return router
 
 
+class _RememberBaseUrl:
+    """Notes the URL the app is reached at, for endpoints made outside a host request (a
+    ``local`` deploy from the chat)."""
+
+    def __init__(self, app: ASGIApp, runtime: HostRuntime) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.runtime.seen_base_url is None and scope["type"] == "http":
+            self.runtime.seen_base_url = str(Request(scope).base_url).rstrip("/")
+        await self.app(scope, receive, send)
+
+
 def mount_host(
     app: FastAPI,
     settings: Settings,
@@ -380,6 +394,7 @@ def mount_host(
     runtime = runtime or HostRuntime(settings, engine=engine, telemetry=telemetry)
     app.state.host = runtime
     app.include_router(host_router(runtime, telemetry))
+    app.add_middleware(_RememberBaseUrl, runtime=runtime)
     return runtime
 
 

@@ -67,6 +67,8 @@ class HostRuntime:
         self._given_engine = engine
         self.telemetry = telemetry or DISABLED
         self.mount = McpMount()
+        #: The base URL this process was first reached at (the local target's endpoints).
+        self.seen_base_url: str | None = None
         self._agents: dict[str, LoadedAgent] = {}
         self._engine: AsyncEngine | None = None
         self._repo: AgentRepository | None = None
