@@ -244,7 +244,8 @@ class McpMount:
         api_keys: Collection[str] | None = None,
     ) -> None:
         """Serve ``workflow`` at ``key`` (replacing what was there). With ``api_keys``, every
-        request must carry ``Authorization: Bearer <one of them>``."""
+        request must carry ``Authorization: Bearer <one of them>`` (an empty collection
+        refuses every request: no key, no access)."""
         manager = StreamableHTTPSessionManager(
             app=build_server(workflow, run),
             json_response=self._json_response,
