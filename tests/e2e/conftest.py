@@ -103,8 +103,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     yield from start_serve(tmp_path_factory.mktemp("serve"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module. Not for the session: while the sync API runs, the
+    thread counts as inside its event loop, and asyncio tests after it would refuse to run."""
     if not CHROMIUM.is_file():
         _unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright

@@ -5,30 +5,21 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 
 import { ApiError, api, errorMessage } from "../lib/api";
 import { deployLabels } from "../lib/config";
+import { handOver, initialChat, messageId, saveChat, type ChatMessage } from "../lib/chat";
 import { useLogs } from "../lib/logs";
 import { navigate } from "../lib/router";
 import { sampleObject, sampleValue } from "../lib/sample";
 import { orderedTools } from "../lib/graph";
+import { DeployedFacts, ErrorBody } from "./WorkflowDialogs";
 import type {
   ChatOut,
   DeployResult,
-  DiffChange,
   JsonObject,
   RunResult,
   Server,
   ToolSpec,
-  WorkflowDiff,
   WorkflowSpec,
 } from "../lib/types";
-
-export interface ChatMessage {
-  id: number;
-  role: "user" | "assistant";
-  text: string;
-  intent?: string;
-  diff?: WorkflowDiff & { changes?: DiffChange[] };
-  error?: boolean;
-}
 
 export interface DialogState {
   title: string;
@@ -37,9 +28,7 @@ export interface DialogState {
   kind?: "deployed";
 }
 
-// A server created from the "new" page hands its chat over to the page that shows it.
-const handoff = new Map<string, ChatMessage[]>();
-let nextMessageId = 1;
+export type { ChatMessage };
 
 export function isDeployed(server: Server | null): boolean {
   return Boolean(server?.archestraAgentId);
@@ -51,7 +40,7 @@ export function useWorkflow(serverId: string | null) {
   const [loadError, setLoadError] = useState<string | null>(null);
   const [loading, setLoading] = useState(serverId !== null);
   const [messages, setMessages] = useState<ChatMessage[]>(() =>
-    serverId ? (handoff.get(serverId) ?? loadChat(serverId)) : [],
+    serverId ? initialChat(serverId) : [],
   );
   const [thinking, setThinking] = useState(false);
   const [input, setInput] = useState<JsonObject>({});
@@ -69,7 +58,6 @@ export function useWorkflow(serverId: string | null) {
 
   useEffect(() => {
     mounted.current = true;
-    if (serverId) handoff.delete(serverId);
     return () => {
       mounted.current = false;
     };
@@ -80,7 +68,7 @@ export function useWorkflow(serverId: string | null) {
   }, [serverId, messages]);
 
   const say = useCallback((message: Omit<ChatMessage, "id">) => {
-    setMessages((prev) => [...prev, { ...message, id: nextMessageId++ }]);
+    setMessages((prev) => [...prev, { ...message, id: messageId() }]);
   }, []);
 
   const fail = useCallback(
@@ -145,7 +133,7 @@ export function useWorkflow(serverId: string | null) {
     async (text: string) => {
       const message = text.trim();
       if (!message || thinking) return;
-      const mine: ChatMessage = { id: nextMessageId++, role: "user", text: message };
+      const mine: ChatMessage = { id: messageId(), role: "user", text: message };
       setMessages((prev) => [...prev, mine]);
       setThinking(true);
       try {
@@ -154,7 +142,7 @@ export function useWorkflow(serverId: string | null) {
           const tools = orderedIds(created.spec);
           const assumptions = created.build?.assumptions ?? [];
           const reply: ChatMessage = {
-            id: nextMessageId++,
+            id: messageId(),
             role: "assistant",
             intent: "create",
             text: [
@@ -163,7 +151,7 @@ export function useWorkflow(serverId: string | null) {
               ...assumptions.map((a) => `Assumed: ${a}`),
             ].join("\n"),
           };
-          handoff.set(created.id, [...messages, mine, reply]);
+          handOver(created.id, [...messages, mine, reply]);
           navigate(`/servers/${encodeURIComponent(created.id)}`, { replace: true });
           return;
         }
@@ -186,13 +174,16 @@ export function useWorkflow(serverId: string | null) {
           await deployRef.current();
         }
       } catch (e) {
+        // The builder's refusals ("I build APIs...") answer in the chat; a failure of the
+        // server itself gets the dialog as well.
         say({ role: "assistant", text: errorMessage(e), error: true });
-        logs.add("error", `Chat: ${errorMessage(e)}`, e instanceof ApiError ? e.details : undefined);
+        const serverFault = !(e instanceof ApiError) || e.status === 0 || e.status >= 500;
+        fail("Chat", e, { dialog: serverFault });
       } finally {
         if (mounted.current) setThinking(false);
       }
     },
-    [serverId, thinking, messages, say, logs, adopt, reload],
+    [serverId, thinking, messages, say, logs, adopt, reload, fail],
   );
 
   // --- editing ----------------------------------------------------------------------------
@@ -271,21 +262,7 @@ export function useWorkflow(serverId: string | null) {
         title: labels.banner,
         tone: "success",
         kind: "deployed",
-        body: (
-          <dl className="facts">
-            <dt>Agent ID</dt>
-            <dd>
-              <code>{result.agentId}</code>
-            </dd>
-            <dt>Endpoint</dt>
-            <dd>
-              <code>{result.endpoint}</code>
-            </dd>
-            <dd className="hint">
-              {copied ? "The endpoint was copied to the clipboard." : "Copy the endpoint from the banner."}
-            </dd>
-          </dl>
-        ),
+        body: <DeployedFacts agentId={result.agentId} endpoint={result.endpoint} copied={copied} />,
       });
     },
     [reload, logs, labels],
@@ -423,28 +400,6 @@ function mergeInput(prev: JsonObject, spec: WorkflowSpec | undefined): JsonObjec
   return next;
 }
 
-// The conversation survives a reload of the page (per tab, like the browser's own history).
-const CHAT_KEY = "orchestrix.chat.";
-
-function loadChat(serverId: string): ChatMessage[] {
-  try {
-    const saved = JSON.parse(window.sessionStorage.getItem(CHAT_KEY + serverId) ?? "[]") as ChatMessage[];
-    if (!Array.isArray(saved)) return [];
-    for (const m of saved) nextMessageId = Math.max(nextMessageId, m.id + 1);
-    return saved;
-  } catch {
-    return [];
-  }
-}
-
-function saveChat(serverId: string, messages: ChatMessage[]): void {
-  try {
-    window.sessionStorage.setItem(CHAT_KEY + serverId, JSON.stringify(messages.slice(-100)));
-  } catch {
-    // Storage full or disabled: the conversation just does not survive a reload.
-  }
-}
-
 function orderedIds(spec: WorkflowSpec | undefined): string[] {
   return spec ? orderedTools(spec).map((t) => t.id) : [];
 }
@@ -456,15 +411,4 @@ async function copy(text: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function ErrorBody({ message, details }: { message: string; details: unknown }) {
-  return (
-    <>
-      <p>{message}</p>
-      {details !== undefined && details !== null ? (
-        <pre className="dialog-details">{JSON.stringify(details, null, 2)}</pre>
-      ) : null}
-    </>
-  );
 }
