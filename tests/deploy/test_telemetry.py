@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+import orchestrix.telemetry as telemetry_module
 from orchestrix.telemetry import Telemetry
 from tests.deploy.test_deploy_api import OWNER, control_plane, cp_settings, create
 from tests.host.helpers import example
@@ -175,7 +177,9 @@ def test_a_stuck_receiver_never_holds_up_requests(tmp_path: Path) -> None:
             r.release.set()
 
 
-async def test_execution_spans_are_exported_over_otlp(tmp_path: Path) -> None:
+async def test_execution_spans_are_exported_over_otlp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from opentelemetry import trace
 
     from orchestrix.host.runtime import HostRuntime
@@ -197,6 +201,9 @@ async def test_execution_spans_are_exported_over_otlp(tmp_path: Path) -> None:
         provider: Any = trace.get_tracer_provider()
         provider.force_flush()
         await async_wait_for(lambda: any(p == "/v1/traces" for p, _ in collector.raw))
+        # the collector goes away with this test: stop exporting, and stop making spans
+        provider.shutdown()
+        monkeypatch.setattr(telemetry_module, "_tracing", False)
         exported = b"".join(body for path, body in collector.raw if path == "/v1/traces")
         assert b"orchestrix.execution" in exported
         assert record.id.encode() in exported
