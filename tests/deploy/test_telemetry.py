@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -177,9 +176,7 @@ def test_a_stuck_receiver_never_holds_up_requests(tmp_path: Path) -> None:
             r.release.set()
 
 
-async def test_execution_spans_are_exported_over_otlp(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_execution_spans_are_exported_over_otlp(tmp_path: Path) -> None:
     from opentelemetry import trace
 
     from orchestrix.host.runtime import HostRuntime
@@ -203,7 +200,7 @@ async def test_execution_spans_are_exported_over_otlp(
         await async_wait_for(lambda: any(p == "/v1/traces" for p, _ in collector.raw))
         # the collector goes away with this test: stop exporting, and stop making spans
         provider.shutdown()
-        monkeypatch.setattr(telemetry_module, "_tracing", False)
+        telemetry_module._tracing = False
         exported = b"".join(body for path, body in collector.raw if path == "/v1/traces")
         assert b"orchestrix.execution" in exported
         assert record.id.encode() in exported
