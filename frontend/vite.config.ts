@@ -20,6 +20,7 @@ export default defineConfig({
       "/mcp": api,
       "/runtime": api,
       "/agents": api,
+      "/healthz": api,
     },
   },
 });
