@@ -12,304 +12,25 @@ See docs/expressions.md for the language as users see it.
 
 from __future__ import annotations
 
-import datetime as _dt
-import json
 import math
 import re
-import secrets
-import string
-import unicodedata
-import uuid as _uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrix.errors import SpecError
+from orchestrix.spec.functions import FUNCTIONS, contains, slugify
+from orchestrix.spec.values import MAX_STRING, ExpressionError, ExpressionEvalError
+from orchestrix.spec.values import is_number as _is_number
+from orchestrix.spec.values import stringify as _stringify
+from orchestrix.spec.values import type_name as _type_name
 
 #: Longest expression source accepted, and deepest nesting: bounds on parse time and stack use.
 MAX_SOURCE = 4096
 MAX_DEPTH = 48
-#: Bounds on values functions may build.
-MAX_STRING = 1_000_000
 
 Functions = Mapping[str, Callable[..., Any]]
 Scope = Mapping[str, Any]
 _Fn = Callable[[Scope, Functions], Any]
-
-
-class ExpressionError(SpecError):
-    """An expression that cannot be parsed (a spec error) or evaluated."""
-
-    def __init__(self, message: str, source: str = "", position: int | None = None) -> None:
-        text = message
-        if source or position is not None:
-            where = f" at position {position}" if position is not None else ""
-            text = f"{message}{where} in {source!r}"
-        super().__init__(text, {"expression": source, "position": position})
-        self.reason = message
-        self.source = source
-        self.position = position
-
-
-class ExpressionEvalError(ExpressionError):
-    """A well-formed expression that failed on the values it met (e.g. a division by zero)."""
-
-
-# --- functions ---------------------------------------------------------------------------
-
-
-def _stringify(value: Any) -> str:
-    """How a value reads in text: ``null`` is empty, booleans lower case, containers JSON."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
-    return str(value)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _fail(message: str) -> Any:
-    raise ExpressionEvalError(message)
-
-
-def _now() -> str:
-    return _dt.datetime.now(_dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-def _today() -> str:
-    return _dt.datetime.now(_dt.UTC).date().isoformat()
-
-
-def _timestamp() -> int:
-    return int(_dt.datetime.now(_dt.UTC).timestamp())
-
-
-def _uuid4() -> str:
-    return str(_uuid.uuid4())
-
-
-def _bounded(n: Any, low: int, high: int, name: str) -> int:
-    if not _is_number(n) or int(n) != n or not low <= n <= high:
-        _fail(f"{name}() takes a whole number from {low} to {high}")
-    return int(n)
-
-
-def _random_token(n: Any = 32) -> str:
-    return secrets.token_urlsafe(_bounded(n, 8, 256, "randomToken"))
-
-
-_ALPHABET = string.ascii_letters + string.digits
-
-
-def _short_id(n: Any = 8) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(_bounded(n, 4, 64, "shortId")))
-
-
-def _text_fn(name: str, op: Callable[[str], str]) -> Callable[[Any], Any]:
-    def fn(value: Any) -> Any:
-        if value is None:
-            return None
-        return op(_stringify(value))
-
-    fn.__name__ = name
-    return fn
-
-
-def _len(value: Any) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, str | list | dict):
-        return len(value)
-    return len(_stringify(value))
-
-
-def _int(value: Any) -> int | None:
-    if value is None:
-        return None
-    try:
-        if isinstance(value, str):
-            text = value.strip()
-            return int(float(text)) if re.fullmatch(r"-?\d+\.\d*", text) else int(text)
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError
-        return int(value)
-    except (TypeError, ValueError):
-        return _fail(f"int() cannot convert {_stringify(value)[:40]!r} to a number")  # type: ignore[no-any-return]
-
-
-def _float(value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        result = float(value)
-    except (TypeError, ValueError):
-        return _fail(f"float() cannot convert {_stringify(value)[:40]!r} to a number")  # type: ignore[no-any-return]
-    if not math.isfinite(result):
-        _fail("float() result is not a finite number")
-    return result
-
-
-def _default(value: Any, fallback: Any) -> Any:
-    return fallback if value is None or value == "" else value
-
-
-def _coalesce(*values: Any) -> Any:
-    return next((v for v in values if v is not None), None)
-
-
-def _concat(*values: Any) -> Any:
-    if values and all(isinstance(v, list) for v in values):
-        return [item for v in values for item in v]
-    text = "".join(_stringify(v) for v in values)
-    if len(text) > MAX_STRING:
-        _fail("concat() result is too long")
-    return text
-
-
-def _contains(haystack: Any, needle: Any) -> bool:
-    if haystack is None:
-        return False
-    if isinstance(haystack, str):
-        return _stringify(needle) in haystack
-    if isinstance(haystack, list | dict):
-        try:
-            return needle in haystack
-        except TypeError:
-            return False
-    return False
-
-
-def _starts_with(value: Any, prefix: Any) -> bool:
-    return isinstance(value, str) and value.startswith(_stringify(prefix))
-
-
-def _ends_with(value: Any, suffix: Any) -> bool:
-    return isinstance(value, str) and value.endswith(_stringify(suffix))
-
-
-def _replace(value: Any, old: Any, new: Any) -> Any:
-    if value is None:
-        return None
-    old_s = _stringify(old)
-    if not old_s:
-        _fail("replace() needs a non-empty text to replace")
-    result = _stringify(value).replace(old_s, _stringify(new))
-    if len(result) > MAX_STRING:
-        _fail("replace() result is too long")
-    return result
-
-
-def _join(values: Any, separator: Any = ",") -> str:
-    if values is None:
-        return ""
-    if not isinstance(values, list):
-        _fail("join() takes a list")
-    return _stringify(separator).join(_stringify(v) for v in values)
-
-
-def _split(value: Any, separator: Any = ",") -> list[str]:
-    if value is None:
-        return []
-    sep = _stringify(separator)
-    if not sep:
-        _fail("split() needs a non-empty separator")
-    return _stringify(value).split(sep)
-
-
-def _numbers(name: str, values: tuple[Any, ...]) -> list[float | int]:
-    items = list(values[0]) if len(values) == 1 and isinstance(values[0], list) else list(values)
-    if not items or not all(_is_number(v) for v in items):
-        _fail(f"{name}() takes numbers")
-    return items
-
-
-def _min(*values: Any) -> Any:
-    return min(_numbers("min", values))
-
-
-def _max(*values: Any) -> Any:
-    return max(_numbers("max", values))
-
-
-def _round(value: Any, digits: Any = 0) -> Any:
-    if value is None:
-        return None
-    if not _is_number(value):
-        _fail("round() takes a number")
-    places = _bounded(digits, 0, 15, "round")
-    result = round(value, places)
-    return int(result) if places == 0 else result
-
-
-def _abs(value: Any) -> Any:
-    if value is None:
-        return None
-    if not _is_number(value):
-        _fail("abs() takes a number")
-    return abs(value)
-
-
-def _keys(value: Any) -> list[str]:
-    return list(value) if isinstance(value, dict) else []
-
-
-def _is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str | list | dict) and len(value) == 0)
-
-
-def slugify(value: Any) -> str:
-    """Lower case ASCII words joined by ``-``: ``"Signup API!"`` -> ``"signup-api"``."""
-    text = unicodedata.normalize("NFKD", _stringify(value)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
-def _to_bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() not in {"", "false", "0", "no", "off", "null"}
-    return bool(value)
-
-
-#: Every function an expression may call. Documented in docs/expressions.md.
-FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "now": _now,
-    "today": _today,
-    "timestamp": _timestamp,
-    "uuid": _uuid4,
-    "randomToken": _random_token,
-    "shortId": _short_id,
-    "lower": _text_fn("lower", str.lower),
-    "upper": _text_fn("upper", str.upper),
-    "trim": _text_fn("trim", str.strip),
-    "len": _len,
-    "str": _stringify,
-    "int": _int,
-    "float": _float,
-    "bool": _to_bool,
-    "default": _default,
-    "coalesce": _coalesce,
-    "concat": _concat,
-    "contains": _contains,
-    "startsWith": _starts_with,
-    "endsWith": _ends_with,
-    "replace": _replace,
-    "join": _join,
-    "split": _split,
-    "round": _round,
-    "min": _min,
-    "max": _max,
-    "abs": _abs,
-    "keys": _keys,
-    "isEmpty": _is_empty,
-    "slugify": slugify,
-}
-
 
 # --- tokens -------------------------------------------------------------------------------
 
@@ -453,22 +174,6 @@ def _compare(op: str, a: Any, b: Any) -> bool:
     raise ExpressionEvalError(f"cannot compare {_type_name(a)} with {_type_name(b)} using {op}")
 
 
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if _is_number(value):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, dict):
-        return "object"
-    return "value"
-
-
 def _add(a: Any, b: Any) -> Any:
     if _is_number(a) and _is_number(b):
         return a + b
@@ -503,7 +208,7 @@ def _arith(op: str, a: Any, b: Any) -> Any:
 
 
 def _contains_op(needle: Any, haystack: Any) -> bool:
-    return _contains(haystack, needle)
+    return contains(haystack, needle)
 
 
 class _Parser:
