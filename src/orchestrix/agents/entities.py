@@ -96,6 +96,7 @@ KNOWN: dict[str, list[FieldSpec]] = {
     "vehicle": [_f("make", "req"), _f("model", "req"), _f("year")],
     "device": [_f("name", "req"), _f("serialNumber", "unique")],
     "subscriber": [_f("email", "unique"), _f("name")],
+    "registration": [_f("name", "req"), _f("email", "unique"), _f("notes")],
 }
 GENERIC = [_f("name", "req"), _f("description")]
 

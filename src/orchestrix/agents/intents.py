@@ -10,7 +10,7 @@ from orchestrix.agents.entities import KNOWN, Entity
 from orchestrix.agents.field_parser import parse_item
 from orchestrix.agents.fields import FieldSpec
 from orchestrix.agents.request import EMAIL_ADDRESS, URL, Request, field_clause
-from orchestrix.agents.text import NOT_NOUNS, corrected, has_any, singular, wordset
+from orchestrix.agents.text import NOT_NOUNS, article, corrected, has_any, singular, wordset
 
 API_SIGNALS = (
     "api",
@@ -55,7 +55,7 @@ _VERBS = wordset(
     "list lists get gets fetch fetches retrieve retrieves update updates edit edits delete "
     "deletes remove removes log logs submit submits book post posts insert register registers "
     "keep keeps show shows view find finds search browse upload archive catalog catalogue "
-    "organize organise"
+    "organize organise mark marks"
 )
 _P1 = re.compile(
     r"\b(?:api|apis|endpoint|endpoints|service|backend|crud|server|database|system)\s+(?:for|of|on|"
@@ -69,6 +69,17 @@ _P3 = re.compile(
     r"manager|tracker|catalog|catalogue|database|db|collection|registry|inventory|app|system|"
     r"list|log|board)\b"
 )
+_P4 = re.compile(r"^" + _DET + r"([a-z]+)(?:\s+([a-z]+))?\s*(?:\bwith\b.*)?$")
+_P5 = re.compile(r"\b([a-z]+)()\s+(?:with|having|containing)\b")
+_META_ENTITY = re.compile(
+    r"\b(?:create|make|build|generate|write|give me|set up|setup|design|scaffold|spin up|"
+    r"develop|code)\s+(?:me\s+|us\s+)?(?:a |an |the |some |one )?((?:[a-z]+ ){1,2})"
+    r"(?:api|apis|endpoint|endpoints|service|backend|server|app|microservice)\b"
+)
+_LIST_NOUN = re.compile(r"\b([a-z]+) (?:lists?|logs?|directory|directories|boards?)\b")
+_LIST_OF = {"reading": "book", "todo": "todo", "task": "task"}
+_ITEM_LISTS = {"grocery", "groceries", "bucket", "wish", "gift", "packing", "inventory"}
+_NOT_LISTS = {"mailing", "email", "guest", "wait", "waiting", "beta", "short", "black", "white"}
 _FILLER_NOUNS = {"item", "items", "entry", "entries", "record", "records", "info", "details"}
 _CONTAINERS = {"inventory", "catalog", "catalogue", "registry", "database", "list", "log"}
 _NOT_ENTITY = NOT_NOUNS | {
@@ -154,7 +165,18 @@ _OPS = {
         "feed",
         "every",
     ),
-    "update": ("update", "updates", "edit", "edits", "modify", "change", "changes", "patch"),
+    "update": (
+        "update",
+        "updates",
+        "edit",
+        "edits",
+        "modify",
+        "change",
+        "changes",
+        "patch",
+        "mark",
+        "marks",
+    ),
     "delete": ("delete", "deletes", "remove", "removes", "destroy", "erase", "cancel"),
 }
 _MANAGE = (
@@ -215,17 +237,49 @@ def core_words(req: Request) -> str:
     text = URL.sub(" ", EMAIL_ADDRESS.sub(" ", text))
     text = _EXTRA_PHRASES.sub(" ", text)
     text = re.sub(r"\b\d+\s*(?:requests?|calls?)?\s*(?:per|a|an|/|every)\s*\w+", " ", text)
-    return corrected(text)
+    text = re.sub(r"\bto-do(s?)\b|\bto do(s?)\b(?= (?:lists?|apps?|api|items?)\b|$)", _todo, text)
+    return _containers(corrected(text))
+
+
+def _todo(match: re.Match[str]) -> str:
+    return "todo" + (match.group(1) or match.group(2) or "")
+
+
+def _containers(words: str) -> str:
+    """``todo list`` -> ``todo collection``: a list of things names the things, not a verb."""
+
+    def swap(match: re.Match[str]) -> str:
+        word = match.group(1)
+        if word in _NOT_ENTITY or word in _VERBS or word in _NOT_LISTS or not word.isalpha():
+            return match.group(0)
+        thing = _LIST_OF.get(word)
+        if thing is None:
+            thing = f"{word} item" if word.endswith("ing") or word in _ITEM_LISTS else word
+        return f"{thing} collection"
+
+    return _LIST_NOUN.sub(swap, words)
+
+
+def meta_free(core: str) -> str:
+    """The core words with "build me a ... api" folded to "api", so no verb is read from it."""
+    return _META_ENTITY.sub(r" \1api ", _META.sub(" api ", core))
 
 
 def find_entity(words: str) -> Entity | None:
-    found: list[tuple[int, list[str]]] = []
+    found = entity_span(words)
+    return found[0] if found else None
+
+
+def entity_span(words: str) -> tuple[Entity, int, int] | None:
+    """The thing the words name, with where its words start and end in ``words``."""
+    found: list[tuple[int, int, list[str]]] = []
     for pattern in (_P1, _P2):
         pos = 0
         while (match := pattern.search(words, pos)) is not None:
             entity = _noun(match.group(1), match.group(2))
             if entity:
-                found.append((match.start(1), entity))
+                end = match.end(2) if len(entity) == 2 else match.end(1)
+                found.append((match.start(1), end, entity))
                 break
             pos = match.start(1)
     for match in _P3.finditer(words):
@@ -233,17 +287,34 @@ def find_entity(words: str) -> Entity | None:
         if second and singular(second) not in _NOT_ENTITY:
             head, tail = singular(first) if first else "", singular(second)
             if head and head not in _NOT_ENTITY and tail in KNOWN and head not in KNOWN:
-                found.append((match.start(1), [head, tail]))
+                found.append((match.start(1), match.end(2), [head, tail]))
                 break
-            found.append((match.start(2), [singular(second)]))
+            found.append((match.start(2), match.end(2), [singular(second)]))
             break
-        if first and singular(first) not in _NOT_ENTITY and (not second or second in _FILLER_NOUNS):
-            found.append((match.start(1), [singular(first)]))
+        if (
+            first
+            and singular(first) not in _NOT_ENTITY
+            and (not second or second in _FILLER_NOUNS or singular(second) in _NOT_ENTITY)
+        ):
+            found.append((match.start(1), match.end(1), [singular(first)]))
             break
     if not found:
+        # "events with a title and a date", "product reviews", "todos": a bare noun phrase.
+        for pattern in (_P4, _P5):
+            match = pattern.search(words)
+            if match is None:
+                continue
+            entity = _noun(match.group(1), match.group(2))
+            if entity:
+                end = match.end(2) if len(entity) == 2 else match.end(1)
+                found.append((match.start(1), end, entity))
+                break
+    if not found:
         return None
-    found.sort(key=lambda item: item[0])
-    return Entity(found[0][1])
+    # The first thing named, but a thing with known fields before one without.
+    found.sort(key=lambda item: (not Entity(item[2]).known(), item[0]))
+    start, end, nouns = found[0]
+    return Entity(nouns), start, end
 
 
 def _noun(first: str, second: str | None) -> list[str] | None:
@@ -370,15 +441,23 @@ def classify(req: Request) -> Plan | None:
     ):
         topic = "weather" if has_any(core, "weather", "forecast") else None
         return Plan("http", source=topic)
-    entity = find_entity(_META.sub(" api ", core))
+    words = meta_free(core)
+    span = entity_span(words)
+    entity = span[0] if span else None
+    verbs = _FORM_PHRASES.sub(" ", words)
+    if span is not None:
+        # "a blog post api": the words that name the thing are not read as verbs.
+        named = re.escape(words[span[1] : span[2]])
+        verbs = re.sub(rf"(?:^|(?<= )){named}(?= |$)", " ", verbs, count=1)
     form = _form(core)
-    ops = operations(_FORM_PHRASES.sub(" ", _META.sub(" api ", core)))
+    ops = operations(verbs)
     if form and (not ops or ops == ["create"]):
         return Plan("form", form=form)
     if entity is None:
         if has_any(core, *API_SIGNALS) or req.fields:
             plan = Plan("crud", op="create", entity=Entity(["item"]))
-            plan.assumptions.append("You did not say what the API stores, so it stores items.")
+            if not has_any(core, "item", "items"):
+                plan.assumptions.append("You did not say what the API stores, so it stores items.")
             return _with_ops(plan, ops, w)
         return None
     if not has_any(core, *API_SIGNALS) and not req.fields:
@@ -403,12 +482,22 @@ def classify(req: Request) -> Plan | None:
     return _with_ops(Plan("crud", entity=entity), ops, w)
 
 
+#: Said when a request names a thing but no operation on it.
+ALL_OPERATIONS = (
+    "No operation named, so it does create, get, list, update and delete; say 'only create' "
+    "to keep one."
+)
+
+
 def _with_ops(plan: Plan, ops: list[str], words: str) -> Plan:
     entity = plan.entity
     assert entity is not None
+    if not ops:
+        ops = ["create", "get", "list", "update", "delete"]
+        plan.assumptions.append(ALL_OPERATIONS)
     if len(ops) >= 2:
         plan.op, plan.actions = "manage", ops
-    elif ops:
+    else:
         plan.op = ops[0]
     if plan.op in {"get", "list"}:
         key = _by_field(words, entity)
@@ -453,7 +542,10 @@ def _form(core: str) -> str | None:
         "appointment",
         "appointments",
         "book a slot",
-        "book",
+    ) or re.search(
+        r"^book\b(?! (?:api|collection|list|catalog|store|club)\b)|\bbook (?:a|an|the|me"
+        r"|us|my|our|your|their|some|tables?|rooms?|seats?|slots?|tickets?|flights?|appointments?)\b",
+        core,
     ):
         return "booking"
     return None
@@ -522,12 +614,22 @@ def _accounts(req: Request, core: str) -> Plan | None:
     )
     if signup and _form(core) in {"newsletter", "waitlist", "rsvp"}:
         signup = False
+    attends = _registration_for(core) if signup else None
+    if attends is not None and not any(f.secret for f in req.fields):
+        # "register for an event": people sign up for a thing, no account is made.
+        plan = Plan("crud", op="create", entity=Entity([attends, "registration"]))
+        plan.assumptions.append(
+            f"Registers people for {article(attends)} {attends}; it makes no user accounts (say "
+            "'sign up api' for those)."
+        )
+        return plan
     if signup:
-        entity = find_entity(_META.sub(" api ", core))
+        entity = find_entity(meta_free(core))
         if (
             entity is None
             or not entity.known()
             or entity.head in ACCOUNTS
+            or entity.head == "registration"
             or has_any(core, "sign up", "signup")
         ):
             plan = Plan("signup")
@@ -552,8 +654,38 @@ def _accounts(req: Request, core: str) -> Plan | None:
         if has_any(core, "update", "edit", "change", "modify", "updates", "edits"):
             return Plan("profile_update")
         return Plan("profile")
-    entity = find_entity(_META.sub(" api ", core))
+    entity = find_entity(meta_free(core))
     has_password = any(f.secret for f in req.fields)
     if entity is not None and entity.head in ACCOUNTS and has_password:
         return Plan("signup")
+    return None
+
+
+_REGISTER_FOR = re.compile(
+    r"\b(?:register|registers|registering|registration|registrations|sign up|signup|signups|"
+    r"enroll|enrol|enrolling|join) (?:for|to|in|into) (?:a |an |the |our |my |this |upcoming )?"
+    r"([a-z]+)"
+)
+_THING_REGISTRATION = re.compile(
+    r"\b([a-z]+) (?:registration|registrations|signup|signups|sign ups?|enrollment|enrollments)\b"
+)
+_NOT_ATTENDED = {"newsletter", "beta", "early", "mailing", "waitlist", "app", "site", "website"}
+
+
+def _registration_for(core: str) -> str | None:
+    """What people register for ("register for an event" -> event), unless it is an account."""
+    for pattern in (_REGISTER_FOR, _THING_REGISTRATION):
+        match = pattern.search(core)
+        if match is None:
+            continue
+        thing = singular(match.group(1))
+        if (
+            thing.isalpha()
+            and len(thing) >= 3
+            and thing not in ACCOUNTS
+            and thing not in _NOT_ENTITY
+            and thing not in _NOT_ATTENDED
+            and thing not in {"users", "accounts", "members", "customers"}
+        ):
+            return thing
     return None

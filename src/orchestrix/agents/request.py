@@ -114,10 +114,25 @@ def restore_case(spec: FieldSpec, original: str) -> FieldSpec:
     return spec
 
 
+_NAMED_THEN_FIELDS = re.compile(
+    r"(?:[a-z]+\s+){1,3}?(?=(?:with|having|containing|that (?:has|have))\b)"
+)
+
+
+def _trigger(text: str, pos: int = 0) -> re.Match[str] | None:
+    """Where a field list starts; "api: items with name, ..." starts at "with", not at ":"."""
+    match = _FIELD_TRIGGER.search(text, pos)
+    if match is not None and match.group(0).startswith(":"):
+        named = _NAMED_THEN_FIELDS.match(text, match.end())
+        if named is not None:
+            return _FIELD_TRIGGER.search(text, named.end())
+    return match
+
+
 def field_clause(text: str) -> str | None:
     """The part of a sentence that lists fields, if any."""
     cleaned = URL.sub(" ", EMAIL_ADDRESS.sub(" ", text))
-    match = _FIELD_TRIGGER.search(cleaned)
+    match = _trigger(cleaned)
     if match is None:
         return None
     rest = cleaned[match.end() :]
@@ -131,7 +146,7 @@ def read_fields(text: str, *, default_required: bool | None = True) -> list[Fiel
     cleaned = URL.sub(" ", EMAIL_ADDRESS.sub(" ", text))
     pos = 0
     while True:
-        match = _FIELD_TRIGGER.search(cleaned, pos)
+        match = _trigger(cleaned, pos)
         if match is None:
             break
         rest = cleaned[match.end() :]

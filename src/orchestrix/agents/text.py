@@ -196,6 +196,11 @@ def label(name: str) -> str:
     return " ".join(split_camel(name))
 
 
+def article(word: str) -> str:
+    """``a`` or ``an`` before ``word``."""
+    return "an" if word[:1] in "aeiou" else "a"
+
+
 def title(text: str) -> str:
     """``blog post`` -> ``Blog Post``."""
     return " ".join(w[:1].upper() + w[1:] for w in text.split())
