@@ -3,21 +3,28 @@
 Playwright never downloads a browser here: it launches ``/usr/bin/chromium`` (the Debian
 package, which ``.ci/run`` installs). Locally a missing Chromium skips these tests; under
 ``CI=true`` it fails them.
+
+The tests use Playwright's async API in pytest-asyncio's per-test event loop, like every other
+async test of the suite. The sync API must not be used here: it runs a loop of its own and, while
+it is open, the thread counts as inside a running loop, so asyncio tests that run meanwhile (or
+after a fixture that kept it open) fail with "Runner.run() cannot be called from a running event
+loop". ``no_event_loop_left_running`` checks that after every test of this directory.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
+from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
 
 from tests.conftest import IN_CI
 from tests.servers import LOOPBACK, free_port
@@ -103,22 +110,32 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     yield from start_serve(tmp_path_factory.mktemp("serve"))
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Chromium for one test module. Not for the session: while the sync API runs, the
-    thread counts as inside its event loop, and asyncio tests after it would refuse to run."""
+@pytest.fixture(autouse=True)
+def no_event_loop_left_running() -> Iterator[None]:
+    """After each test, no event loop may still run in this thread: one left running (as
+    Playwright's sync API does while it is open) breaks every asyncio test that follows."""
+    yield
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    pytest.fail(f"an event loop is still running after the test: {loop!r}")
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Chromium for one test, driven by the async API in the test's own event loop (closed
+    with it, so nothing outlives the test)."""
     if not CHROMIUM.is_file():
         _unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
         try:
             yield browser
         finally:
-            browser.close()
+            await browser.close()
 
 
 @dataclass
@@ -128,7 +145,7 @@ class ConsoleLog:
     errors: list[str] = field(default_factory=list)
     resource_errors: list[str] = field(default_factory=list)
 
-    def on_console(self, message: Any) -> None:
+    def on_console(self, message: ConsoleMessage) -> None:
         if message.type != "error":
             return
         text = f"{message.text} @ {message.location.get('url', '')}"
@@ -139,31 +156,31 @@ class ConsoleLog:
         else:
             self.errors.append(text)
 
-    def on_page_error(self, error: Any) -> None:
+    def on_page_error(self, error: Exception) -> None:
         self.errors.append(f"uncaught: {error}")
 
 
 @dataclass
 class Browsing:
-    page: Any
+    page: Page
     console: ConsoleLog
     served: Served
 
 
 @pytest.fixture
-def browsing(browser: Any, served: Served) -> Iterator[Browsing]:
+async def browsing(browser: Browser, served: Served) -> AsyncIterator[Browsing]:
     """A fresh browser context (clipboard allowed) on the served dashboard."""
-    context = browser.new_context(
+    context = await browser.new_context(
         viewport={"width": 1440, "height": 900},
         permissions=["clipboard-read", "clipboard-write"],
         base_url=served.url,
     )
     context.set_default_timeout(20_000)
-    page = context.new_page()
+    page = await context.new_page()
     console = ConsoleLog()
     page.on("console", console.on_console)
     page.on("pageerror", console.on_page_error)
     try:
         yield Browsing(page, console, served)
     finally:
-        context.close()
+        await context.close()
