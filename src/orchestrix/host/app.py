@@ -20,10 +20,11 @@ control plane or the builder: production runs tool graphs, not agents.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -35,16 +36,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from orchestrix import __version__
 from orchestrix.errors import OrchestrixError
-from orchestrix.host.agents import AgentRecord, agent_not_found
+from orchestrix.host.agents import AgentRecord, AgentSource, agent_not_found
 from orchestrix.host.openapi import agent_openapi
-from orchestrix.host.runtime import HostRuntime
+from orchestrix.host.runtime import HostRuntime, LoadedAgent
 from orchestrix.host.wire import read_deployment, stored_spec
 from orchestrix.settings import Settings
+from orchestrix.spec.models import Workflow
 from orchestrix.store.types import utcnow
 from orchestrix.telemetry import Telemetry, configure_tracing, install_telemetry
 
 IDEMPOTENCY_HEADER = "idempotency-key"
 _NO_BODY_STATUSES = frozenset({204, 304})
+
+_Handler = Callable[[Request], Awaitable[Response]]
 
 
 def _error(status: int, message: str, details: Any = None) -> JSONResponse:
@@ -148,19 +152,21 @@ class HostApi:
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise _BadJson(str(e)) from e
 
+    async def deployment_in(self, request: Request) -> tuple[Workflow, AgentSource]:
+        """The deployment request in the body (a create or a replace)."""
+        return read_deployment(await self.json_body(request))
+
+    async def deployed(self, agent_id: str) -> LoadedAgent:
+        """The agent as deployed now; ``NotFoundError`` (404) when it is not."""
+        agent = await self.runtime.load(agent_id)
+        if agent is None:
+            raise agent_not_found(agent_id)
+        return agent
+
     # -- management -------------------------------------------------------------------------
 
     async def create_agent(self, request: Request) -> Response:
-        denied = self.authorize(request)
-        if denied is not None:
-            return denied
-        try:
-            body = await self.json_body(request)
-            workflow, source = read_deployment(body)
-        except _RequestProblem as e:
-            return e.response()
-        except OrchestrixError as e:
-            return _from_error(e)
+        workflow, source = await self.deployment_in(request)
         key = request.headers.get(IDEMPOTENCY_HEADER)
         record, created = await self.runtime.agents.create(
             stored_spec(workflow), source, idempotency_key=key[:200] if key else None
@@ -171,48 +177,30 @@ class HostApi:
         )
 
     async def replace_agent(self, request: Request) -> Response:
-        denied = self.authorize(request)
-        if denied is not None:
-            return denied
         agent_id = request.path_params["agent_id"]
-        try:
-            body = await self.json_body(request)
-            workflow, source = read_deployment(body)
-            record = await self.runtime.agents.replace(agent_id, stored_spec(workflow), source)
-        except _RequestProblem as e:
-            return e.response()
-        except OrchestrixError as e:
-            return _from_error(e)
+        workflow, source = await self.deployment_in(request)
+        record = await self.runtime.agents.replace(agent_id, stored_spec(workflow), source)
         self.runtime.remember(record)
         return JSONResponse(self.describe(record, self.base_url(request)))
 
     async def delete_agent(self, request: Request) -> Response:
-        denied = self.authorize(request)
-        if denied is not None:
-            return denied
         agent_id = request.path_params["agent_id"]
         deleted = await self.runtime.agents.delete(agent_id)
         self.runtime.forget(agent_id)
         if not deleted:
-            return _from_error(agent_not_found(agent_id))
+            raise agent_not_found(agent_id)
         return JSONResponse(
             {"agentId": agent_id, "status": "undeployed", "undeployedAt": _iso(utcnow())}
         )
 
     async def agent_status(self, request: Request) -> Response:
-        denied = self.authorize(request)
-        if denied is not None:
-            return denied
         agent_id = request.path_params["agent_id"]
         record = await self.runtime.agents.get(agent_id)
         if record is None:
-            return _from_error(agent_not_found(agent_id))
+            raise agent_not_found(agent_id)
         return JSONResponse(self.describe(record, self.base_url(request)))
 
     async def list_agents(self, request: Request) -> Response:
-        denied = self.authorize(request)
-        if denied is not None:
-            return denied
         server_id = request.query_params.get("serverId")
         base = self.base_url(request)
         records = await self.runtime.agents.list(server_id=server_id)
@@ -221,16 +209,8 @@ class HostApi:
     # -- serving ----------------------------------------------------------------------------
 
     async def run_agent(self, request: Request) -> Response:
-        agent_id = request.path_params["agent_id"]
-        try:
-            agent = await self.runtime.load(agent_id)
-            if agent is None:
-                raise agent_not_found(agent_id)
-            body = await self.json_body(request)
-        except _RequestProblem as e:
-            return e.response()
-        except OrchestrixError as e:
-            return _from_error(e)
+        agent = await self.deployed(request.path_params["agent_id"])
+        body = await self.json_body(request)
         if body is None:
             body = {}
         if not isinstance(body, dict):
@@ -242,13 +222,7 @@ class HostApi:
         return JSONResponse(result.body, status_code=result.status, headers=headers)
 
     async def agent_info(self, request: Request) -> Response:
-        agent_id = request.path_params["agent_id"]
-        try:
-            agent = await self.runtime.load(agent_id)
-        except OrchestrixError as e:
-            return _from_error(e)
-        if agent is None:
-            return _from_error(agent_not_found(agent_id))
+        agent = await self.deployed(request.path_params["agent_id"])
         base = self.base_url(request)
         info = self.describe(agent.record, base)
         info["inputSchema"] = agent.workflow.input_schema
@@ -259,14 +233,30 @@ class HostApi:
     async def agent_mcp(self, scope: Scope, receive: Receive, send: Send) -> None:
         agent_id = scope["path_params"]["agent_id"]
         try:
-            agent = await self.runtime.load(agent_id)
+            await self.deployed(agent_id)
         except OrchestrixError as e:
             await _from_error(e)(scope, receive, send)
             return
-        if agent is None:
-            await _from_error(agent_not_found(agent_id))(scope, receive, send)
-            return
         await self.runtime.mount.handle(agent_id, scope, receive, send)
+
+    def endpoint(self, handler: _Handler, *, managed: bool) -> _Handler:
+        """``handler`` as a route: a managed one authorizes first; a bad request or an
+        Orchestrix error becomes its ``{error, details}`` answer."""
+
+        @functools.wraps(handler)
+        async def route(request: Request) -> Response:
+            if managed:
+                denied = self.authorize(request)
+                if denied is not None:
+                    return denied
+            try:
+                return await handler(request)
+            except _RequestProblem as e:
+                return e.response()
+            except OrchestrixError as e:
+                return _from_error(e)
+
+        return route
 
 
 class _RequestProblem(Exception):
@@ -315,51 +305,31 @@ def host_router(runtime: HostRuntime, telemetry: Telemetry | None = None) -> API
 
     api = HostApi(runtime)
     router = APIRouter(lifespan=lifespan)
-    router.add_api_route(
-        "/mcp/agents",
-        api.create_agent,
-        methods=["POST"],
-        tags=["host"],
-        summary="Deploy a tool graph as an agent",
-    )
-    router.add_api_route(
-        "/mcp/agents", api.list_agents, methods=["GET"], tags=["host"], summary="Deployed agents"
-    )
-    router.add_api_route(
-        "/mcp/agents/{agent_id}",
-        api.agent_status,
-        methods=["GET"],
-        tags=["host"],
-        summary="An agent's deployment",
-    )
-    router.add_api_route(
-        "/mcp/agents/{agent_id}",
-        api.replace_agent,
-        methods=["PUT"],
-        tags=["host"],
-        summary="Deploy a new version of an agent (same endpoint)",
-    )
-    router.add_api_route(
-        "/mcp/agents/{agent_id}",
-        api.delete_agent,
-        methods=["DELETE"],
-        tags=["host"],
-        summary="Undeploy an agent",
-    )
-    router.add_api_route(
-        "/agents/{agent_id}",
-        api.run_agent,
-        methods=["POST"],
-        tags=["agents"],
-        summary="Run an agent's tool graph",
-    )
-    router.add_api_route(
-        "/agents/{agent_id}",
-        api.agent_info,
-        methods=["GET"],
-        tags=["agents"],
-        summary="What an agent is, its version and OpenAPI",
-    )
+    management: list[tuple[str, str, _Handler, str]] = [
+        ("POST", "/mcp/agents", api.create_agent, "Deploy a tool graph as an agent"),
+        ("GET", "/mcp/agents", api.list_agents, "Deployed agents"),
+        ("GET", "/mcp/agents/{agent_id}", api.agent_status, "An agent's deployment"),
+        (
+            "PUT",
+            "/mcp/agents/{agent_id}",
+            api.replace_agent,
+            "Deploy a new version of an agent (same endpoint)",
+        ),
+        ("DELETE", "/mcp/agents/{agent_id}", api.delete_agent, "Undeploy an agent"),
+    ]
+    serving: list[tuple[str, str, _Handler, str]] = [
+        ("POST", "/agents/{agent_id}", api.run_agent, "Run an agent's tool graph"),
+        ("GET", "/agents/{agent_id}", api.agent_info, "What an agent is, its version and OpenAPI"),
+    ]
+    for managed, tag, routes in ((True, "host", management), (False, "agents", serving)):
+        for method, path, handler, summary in routes:
+            router.add_api_route(
+                path,
+                api.endpoint(handler, managed=managed),
+                methods=[method],
+                tags=[tag],
+                summary=summary,
+            )
     router.routes.append(Route("/agents/{agent_id}/mcp", endpoint=_AsgiEndpoint(api)))
     return router
 

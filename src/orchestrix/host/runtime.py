@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -35,12 +35,21 @@ from orchestrix.tools.base import Services
 
 log = logging.getLogger("orchestrix.host")
 
+_T = TypeVar("_T")
+
 
 class AgentUnavailable(OrchestrixError):
     """A stored agent that this worker cannot compile (e.g. a tool type it does not know)."""
 
     status = 500
     code = "agent_unavailable"
+
+
+def _started(part: _T | None) -> _T:
+    """A part the runtime holds only while :meth:`HostRuntime.running` is entered."""
+    if part is None:
+        raise RuntimeError("the host runtime is not running (enter HostRuntime.running())")
+    return part
 
 
 @dataclass(eq=False)
@@ -76,21 +85,15 @@ class HostRuntime:
 
     @property
     def agents(self) -> AgentRepository:
-        if self._repo is None:
-            raise RuntimeError("the host runtime is not running (enter HostRuntime.running())")
-        return self._repo
+        return _started(self._repo)
 
     @property
     def services(self) -> Services:
-        if self._services is None:
-            raise RuntimeError("the host runtime is not running (enter HostRuntime.running())")
-        return self._services
+        return _started(self._services)
 
     @property
     def engine(self) -> AsyncEngine:
-        if self._engine is None:
-            raise RuntimeError("the host runtime is not running (enter HostRuntime.running())")
-        return self._engine
+        return _started(self._engine)
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[HostRuntime]:
