@@ -39,6 +39,7 @@ def _bases() -> list[Workflow]:
             "email me at a@b.co"
         ).workflow,
         load_workflow(ROOT / "examples" / "todo.yaml"),
+        PLANNER.generate("a todo api with title and done").workflow,
         PLANNER.generate("a login endpoint, 5 attempts per minute").workflow,
     ]
 

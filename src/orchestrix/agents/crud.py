@@ -559,3 +559,151 @@ def _manage_tests(
             404,
         )
     draft.add_test("rejects an unknown action", {"action": "explode"}, 400)
+
+
+# --- keeping some operations of an action graph ------------------------------------------
+
+OPERATION_WORDS = {
+    "create": "create",
+    "creating": "create",
+    "add": "create",
+    "insert": "create",
+    "get": "get",
+    "read": "get",
+    "fetch": "get",
+    "find": "get",
+    "lookup": "get",
+    "list": "list",
+    "listing": "list",
+    "browse": "list",
+    "update": "update",
+    "updating": "update",
+    "edit": "update",
+    "change": "update",
+    "delete": "delete",
+    "deleting": "delete",
+    "remove": "delete",
+}
+
+
+def _entity_of(draft: Draft) -> Entity | None:
+    """The entity an action graph stores, from its collection (``blog_posts`` -> blog post)."""
+    from orchestrix.agents.text import singular
+
+    for tool in draft.of_type("dbInsert", "dbFind", "dbQuery", "dbUpdate", "dbDelete"):
+        collection = tool.get("config", {}).get("collection")
+        if isinstance(collection, str) and collection:
+            words = [w for w in collection.split("_") if w]
+            return Entity([*words[:-1], singular(words[-1])])
+    return None
+
+
+def _stored_default(draft: Draft, name: str) -> Any:
+    """The default a create stores for ``name`` (``{{ input.done ?? false }}`` -> False)."""
+    import json
+    import re
+
+    store = draft.first("dbInsert")
+    value = (store or {}).get("config", {}).get("document", {}).get(name)
+    match = re.fullmatch(r"\{\{.*\?\?\s*(.+?)\s*\}\}", value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    text = match.group(1)
+    if text.startswith("'") and text.endswith("'"):
+        return text[1:-1]
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _record_fields(draft: Draft) -> list[FieldSpec]:
+    from orchestrix.agents.edits import _create_rule
+
+    required = set(_create_rule(draft) or [])
+    unique = set(draft.unique_fields())
+    fields = []
+    for name, schema in draft.properties.items():
+        if name in {"action", "id", "limit", "offset"} or not isinstance(schema, dict):
+            continue
+        spec = FieldSpec.from_schema(name, schema, required=name in required, unique=name in unique)
+        default = _stored_default(draft, name)
+        if default is not None:
+            spec = replace(spec, default=default)
+        fields.append(spec)
+    return fields
+
+
+def keep_operations(draft: Draft, keep: list[str]) -> str:
+    """Turn a graph whose ``action`` picks the operation into one that does only ``keep``.
+
+    The graph is built again for those operations (the same graph "create a todo" gives), and
+    what it had besides (a token check, a rate limit, emails, its name) is put back.
+    """
+    from orchestrix.agents.edits import EditRefused, add_auth, add_email, set_rate_limit
+
+    action = draft.properties.get("action")
+    current = action.get("enum") if isinstance(action, dict) else None
+    entity = _entity_of(draft)
+    if not isinstance(current, list) or entity is None:
+        raise EditRefused(
+            "This graph does one thing already; ask for a new API to do something else."
+        )
+    keep = [a for a in ACTIONS if a in keep]
+    if not keep:
+        raise EditRefused("At least one operation has to stay.")
+    absent = [a for a in keep if a not in current]
+    if absent:
+        raise EditRefused(
+            f"This graph cannot {absent[0]}; it does {', '.join(str(a) for a in current)}."
+        )
+    if keep == [a for a in ACTIONS if a in current]:
+        return f"It already does only {', '.join(keep)}."
+    fields = _record_fields(draft)
+    if not fields:
+        fields = entity.default_fields()
+    op = keep[0] if len(keep) == 1 else "manage"
+    if op == "create" and not any(f.required for f in fields):
+        fields = [replace(fields[0], required=True), *fields[1:]]
+    if op == "create":
+        new = create(entity, fields)
+    elif op == "get":
+        new = get(entity, fields)
+    elif op == "list":
+        new = list_(entity, fields)
+    elif op == "update":
+        new = update(entity, fields)
+    elif op == "delete":
+        new = delete(entity, fields)
+    else:
+        new = manage(entity, fields, keep)
+    if draft.first("jwtVerify") is not None:
+        add_auth(new)
+    limit = draft.first("rateLimit")
+    if limit is not None:
+        config = limit.get("config", {})
+        set_rate_limit(new, int(config.get("limit") or 10), int(config.get("window") or 60))
+    for mail in draft.of_type("sendEmail"):
+        to = mail.get("config", {}).get("to")
+        try:
+            if "welcome" in str(mail["id"]).lower():
+                add_email(new, "welcome")
+            else:
+                add_email(new, "notify", to if isinstance(to, str) and "{{" not in to else None)
+        except EditRefused:
+            continue
+    if draft.data.get("name") != f"{entity.plural_title} API":
+        new.data["name"] = draft.data.get("name")
+    new.data["metadata"] = copy.deepcopy(draft.data.get("metadata") or {})
+    new.set_meta(intent=op)
+    dropped = [a for a in current if a not in keep]
+    draft.data.clear()
+    draft.data.update(new.data)
+    return (
+        f"It now does only {_and(keep)} (no {_and([str(a) for a in dropped], 'or')}); its steps "
+        "and tests were written again for that."
+    )
+
+
+def _and(words: list[str], last: str = "and") -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"

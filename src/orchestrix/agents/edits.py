@@ -84,6 +84,48 @@ def _is_update_graph(draft: Draft) -> bool:
     return store is not None and store["type"] == "dbUpdate"
 
 
+def _action_graph(draft: Draft) -> bool:
+    """One endpoint for several operations, picked by the ``action`` field."""
+    action = draft.properties.get("action")
+    return isinstance(action, dict) and isinstance(action.get("enum"), list)
+
+
+def _updates_of_action_graph(draft: Draft) -> list[dict[str, Any]]:
+    """The dbUpdate steps of an action graph, each with the dbFind that loads its record."""
+    if not _action_graph(draft):
+        return []
+    return [
+        t for t in draft.of_type("dbUpdate") if isinstance(t.get("config", {}).get("set"), dict)
+    ]
+
+
+def _and_guard(*guards: str | None) -> str | None:
+    present = [g for g in guards if g]
+    if len(present) > 1:
+        return " && ".join(f"({g})" for g in present)
+    return present[0] if present else None
+
+
+def _rule_lists(draft: Draft) -> list[list[str]]:
+    """The ``required`` lists of the schema's conditional rules (``allOf`` if/then)."""
+    lists: list[list[str]] = []
+    for rule in draft.schema.get("allOf") or []:
+        then = rule.get("then") if isinstance(rule, dict) else None
+        if isinstance(then, dict) and isinstance(then.get("required"), list):
+            lists.append(then["required"])
+    return lists
+
+
+def _find_before(draft: Draft, update: dict[str, Any]) -> str | None:
+    collection = update.get("config", {}).get("collection")
+    guard = update.get("when")
+    for tool in draft.of_type("dbFind"):
+        config = tool.get("config", {})
+        if config.get("collection") == collection and tool.get("when") == guard:
+            return str(tool["id"])
+    return None
+
+
 def _whole_document_body(draft: Draft) -> str | None:
     """The step id when the success response returns a stored document as is."""
     response = draft.success_response()
@@ -150,7 +192,19 @@ def add_field(draft: Draft, spec: FieldSpec) -> str:
         spec = FieldSpec(**{**spec.__dict__, "required": False, "unique": spec.unique})
     unique = spec.unique
     spec.unique = False
+    required_to_create = _action_graph(draft) and spec.required
+    if required_to_create:
+        # Only a create needs it; get, list and delete go on without it.
+        spec.required = False
     draft.add_field(spec)
+    also: list[str] = []
+    if not spec.secret:
+        for update in _updates_of_action_graph(draft):
+            also.append(str(update["id"]))
+            find = _find_before(draft, update)
+            path = field_path("input", spec.name)
+            kept = f" ?? {field_path('steps.' + find, spec.name)}" if find else ""
+            update["config"]["set"][spec.name] = ref(f"{path}{kept}")
     store = draft.primary_store()
     if store is not None:
         key = "document" if store["type"] == "dbInsert" else "set"
@@ -181,10 +235,13 @@ def add_field(draft: Draft, spec: FieldSpec) -> str:
     if spec.required:
         _missing_test(draft, spec)
     _invalid_test(draft, spec)
+    if required_to_create:
+        set_required(draft, spec.name, True)
+        spec.required = True
     words = f"{spec.name} ({spec.kind_words()}, {'required' if spec.required else 'optional'})"
     summary = f"Added the field {words}"
     if store is not None:
-        summary += f", stored by {store['id']}"
+        summary += f", stored by {' and '.join([str(store['id']), *also])}"
     if unique:
         summary += "; " + set_unique(draft, spec.name, True).rstrip(".")
     return summary + "."
@@ -252,6 +309,8 @@ def remove_field(draft: Draft, name: str) -> str:
         draft.remove(hasher)
     draft.properties.pop(name, None)
     draft.schema["required"] = [r for r in draft.required if r != name]
+    for names in _rule_lists(draft):
+        names[:] = [r for r in names if r != name]
     draft.data["tests"] = [t for t in draft.tests if not _about(t, spec)]
     for test in draft.tests:
         test.get("input", {}).pop(name, None)
@@ -276,6 +335,8 @@ def rename_field(draft: Draft, old: str, new: str) -> str:
     props = draft.properties
     draft.schema["properties"] = {(new if k == old else k): v for k, v in props.items()}
     draft.schema["required"] = [new if r == old else r for r in draft.required]
+    for names in _rule_lists(draft):
+        names[:] = [new if r == old else r for r in names]
     old_input = _input_ref(old)
     old_step_field = re.compile(rf"(\bsteps\.[A-Za-z_]\w*)\.{re.escape(old)}\b")
     for tool in draft.tools:
@@ -307,19 +368,29 @@ def rename_field(draft: Draft, old: str, new: str) -> str:
     return f"Renamed the field {old} to {new} everywhere it is used."
 
 
-def _create_rule(draft: Draft) -> list[str] | None:
+def _create_rule(draft: Draft, *, make: bool = False) -> list[str] | None:
     """In a graph whose ``action`` picks the operation, the fields a create requires."""
     for rule in draft.schema.get("allOf") or []:
         cond = rule.get("if", {}).get("properties", {}).get("action", {})
         if cond.get("const") == "create" and isinstance(rule.get("then"), dict):
             required: list[str] = rule["then"].setdefault("required", [])
             return required
+    if make and "create" in (draft.properties.get("action") or {}).get("enum", []):
+        fresh: list[str] = []
+        draft.schema.setdefault("allOf", []).insert(
+            0,
+            {
+                "if": {"properties": {"action": {"const": "create"}}, "required": ["action"]},
+                "then": {"required": fresh},
+            },
+        )
+        return fresh
     return None
 
 
 def set_required(draft: Draft, name: str, required: bool) -> str:
     spec = _require_field(draft, name)
-    create_required = _create_rule(draft)
+    create_required = _create_rule(draft, make=required and _action_graph(draft))
     if create_required is not None and "action" in draft.properties:
         if (name in create_required) == required:
             return f"{name} was already {'required' if required else 'optional'} to create."
@@ -329,6 +400,11 @@ def set_required(draft: Draft, name: str, required: bool) -> str:
                 inputs = test.get("input", {})
                 if inputs.get("action") == "create" and _status(test) != 400:
                     inputs.setdefault(name, spec.sample())
+            success = draft.success_test()
+            missing = f"rejects a create without {spec.words}"
+            if success is not None and not any(t.get("name") == missing for t in draft.tests):
+                values = {k: v for k, v in success.get("input", {}).items() if k != name}
+                draft.add_test(missing, values, 400, headers=success.get("headers"))
             return f"Made {name} required to create."
         create_required.remove(name)
         draft.data["tests"] = [
@@ -397,7 +473,10 @@ def set_unique(draft: Draft, name: str, unique: bool) -> str:
         config = tool["config"]
         if name not in config.setdefault("unique", []):
             config["unique"].append(name)
-    if not spec.required and not _is_update_graph(draft):
+    if _action_graph(draft):
+        if name not in (_create_rule(draft) or []):
+            set_required(draft, name, True)
+    elif not spec.required and not _is_update_graph(draft):
         draft.required.append(name)
         spec.required = True
         for test in _record_inputs(draft):
@@ -478,6 +557,8 @@ def add_email(draft: Draft, kind: str, to: str | None = None) -> str:
     app = draft.data.get("name", "our service").removesuffix(" API")
     store = draft.primary_store()
     after = store["id"] if store is not None else draft.last_before_response()
+    # In a graph whose action picks the operation, mail goes out when a record is created.
+    guard = store.get("when") if store is not None and _action_graph(draft) else None
     if kind == "welcome":
         recipient = _email_field(draft)
         if recipient is None:
@@ -495,7 +576,9 @@ def add_email(draft: Draft, kind: str, to: str | None = None) -> str:
                 "text": f"Hi {_name_expr(draft)}, thanks for signing up to {app}.",
             },
             after=after,
-            when=None if recipient in draft.required else f"input.{recipient} != null",
+            when=_and_guard(
+                guard, None if recipient in draft.required else f"input.{recipient} != null"
+            ),
         )
         return f"Added {tool_id}: a welcome email to {recipient} after {after}."
     address = to or "owner@example.com"
@@ -509,7 +592,7 @@ def add_email(draft: Draft, kind: str, to: str | None = None) -> str:
     if email is not None:
         config["replyTo"] = ref(f"input.{email}")
     tool_id = draft.unique_id("notifyOwner")
-    draft.add(tool_id, "sendEmail", config, after=after)
+    draft.add(tool_id, "sendEmail", config, after=after, when=guard)
     return f"Added {tool_id}: an email to {address} with the request's fields."
 
 

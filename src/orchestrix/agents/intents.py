@@ -48,14 +48,14 @@ _EXTRA_PHRASES = re.compile(
 )
 _DET = (
     r"(?:(?:a|an|the|my|our|your|their|new|all|some|single|one|existing|every|each|of|simple|"
-    r"basic|list|lists|set|sets|bunch|collection)\s+)*"
+    r"basic|list|lists|set|sets|bunch|collection|library|catalog|catalogue|database)\s+)*"
 )
 _VERBS = wordset(
     "create creates add adds store stores save saves record records track tracks manage manages "
     "list lists get gets fetch fetches retrieve retrieves update updates edit edits delete "
     "deletes remove removes log logs submit submits book post posts insert register registers "
     "keep keeps show shows view find finds search browse upload archive catalog catalogue "
-    "organize organise mark marks"
+    "organize organise mark marks managing storing tracking keeping saving"
 )
 _P1 = re.compile(
     r"\b(?:api|apis|endpoint|endpoints|service|backend|crud|server|database|system)\s+(?:for|of|on|"
@@ -80,6 +80,7 @@ _LIST_NOUN = re.compile(r"\b([a-z]+) (?:lists?|logs?|directory|directories|board
 _LIST_OF = {"reading": "book", "todo": "todo", "task": "task"}
 _ITEM_LISTS = {"grocery", "groceries", "bucket", "wish", "gift", "packing", "inventory"}
 _NOT_LISTS = {"mailing", "email", "guest", "wait", "waiting", "beta", "short", "black", "white"}
+_PEOPLE = {"user", "person", "visitor", "member", "customer", "client", "guest", "admin"}
 _FILLER_NOUNS = {"item", "items", "entry", "entries", "record", "records", "info", "details"}
 _CONTAINERS = {"inventory", "catalog", "catalogue", "registry", "database", "list", "log"}
 _NOT_ENTITY = NOT_NOUNS | {
@@ -135,6 +136,11 @@ _OPS = {
         "tracks",
         "upload",
         "keep",
+        "storing",
+        "saving",
+        "creating",
+        "adding",
+        "recording",
     ),
     "get": (
         "get",
@@ -176,8 +182,20 @@ _OPS = {
         "patch",
         "mark",
         "marks",
+        "updating",
+        "editing",
     ),
-    "delete": ("delete", "deletes", "remove", "removes", "destroy", "erase", "cancel"),
+    "delete": (
+        "delete",
+        "deletes",
+        "remove",
+        "removes",
+        "destroy",
+        "erase",
+        "cancel",
+        "deleting",
+        "removing",
+    ),
 }
 _MANAGE = (
     "crud",
@@ -321,6 +339,10 @@ def _noun(first: str, second: str | None) -> list[str] | None:
     head = singular(first)
     if head in _NOT_ENTITY or len(head) < 3 or not head.isalpha():
         return None
+    if first.endswith("ing") and first in _VERBS:
+        return None  # "an api for storing invoices": the thing comes after the verb
+    if head in _PEOPLE and second in _VERBS:
+        return None  # "users post comments": the users do it; the comments are the thing
     if second:
         tail = singular(second)
         if tail in KNOWN and tail not in _FILLER_NOUNS and tail not in _NOT_ENTITY:

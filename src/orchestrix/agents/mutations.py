@@ -108,7 +108,46 @@ def _names(draft: Draft, phrase: str) -> list[str]:
     return found
 
 
+_OP = (
+    r"(?:create|creating|add|insert|get|read|fetch|find|lookup|list|listing|browse|update|"
+    r"updating|edit|change|delete|deleting|remove)"
+)
+_OPS = rf"{_OP}(?:(?:\s*,\s*|\s*,?\s+and\s+|\s+or\s+|\s*&\s*|\s*/\s*){_OP})*"
+_TAIL = r"(?:\s+(?:operations?|actions?|endpoints?|ops|parts?))?(?:\s+only)?"
+_KEEP = re.compile(
+    rf"^(?:please\s+)?(?:(?:make it\s+)?(?:only|just)\s+(?:do\s+|keep\s+|allow\s+|support\s+)?|"
+    rf"(?:keep|leave|allow|support)\s+only\s+)(?:the\s+)?({_OPS}){_TAIL}$|^({_OPS})\s+only$"
+)
+_DROP = re.compile(
+    rf"^(?:please\s+)?(?:remove|drop|no|without|disable|get rid of|do not allow|don't allow)"
+    rf"\s+(?:the\s+)?({_OPS})(?:\s+(?:operations?|actions?|endpoints?|ops))?$"
+)
+
+
+def _operations(draft: Draft, text: str) -> str | None:
+    """ "only create", "just create and list", "no delete": keep some operations."""
+    from orchestrix.agents.crud import ACTIONS, OPERATION_WORDS, keep_operations
+
+    keep = _KEEP.match(text)
+    drop = None if keep else _DROP.match(text)
+    if keep is None and drop is None:
+        return None
+    action = draft.properties.get("action")
+    current = action.get("enum") if isinstance(action, dict) else None
+    if drop is not None and not isinstance(current, list):
+        return None  # "remove delete" on another graph: not about operations
+    phrase = next(g for g in (keep or drop).groups() if g)  # type: ignore[union-attr]
+    named = [OPERATION_WORDS[w] for w in re.findall(_OP, phrase)]
+    if drop is not None:
+        assert isinstance(current, list)
+        named = [a for a in ACTIONS if a in current and a not in named]
+    return keep_operations(draft, named)
+
+
 def apply_message(draft: Draft, message: str) -> list[str]:
+    whole = _operations(draft, normalize(message).strip(" .!"))
+    if whole is not None:
+        return [whole]
     clauses = split_clauses(message)
     if not clauses:
         raise NotUnderstood("Say what to change, for example 'add a phone number field'.", EXAMPLES)
@@ -137,6 +176,7 @@ def apply_clause(draft: Draft, clause: str, original: str) -> str | None:
         _status,
         _message,
         _response_fields,
+        _keep_operations,
         _remove_field,
         _required,
         _unique,
@@ -150,6 +190,10 @@ def apply_clause(draft: Draft, clause: str, original: str) -> str | None:
 
 
 # --- handlers: each returns a summary when the clause is theirs ------------------------------
+
+
+def _keep_operations(draft: Draft, clause: str, _original: str) -> str | None:
+    return _operations(draft, clause)
 
 
 def _rename_api(draft: Draft, clause: str, original: str) -> str | None:

@@ -30,6 +30,7 @@ VOCABULARY = wordset(
     welcome email emails token tokens endpoint service backend minute minutes second seconds
     hour hours unique optional required mandatory number integer boolean string between
     request requests limit limited rate external upstream weather integer description
+    storing saving tracking listing managing creating updating deleting
     """
 )
 
