@@ -12,11 +12,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Path, Query, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from orchestrix.api.deps import IdentityDep
+from orchestrix.api.deps import IdentityDep, OwnerDep, ServerId
 from orchestrix.api.errors import ERROR_RESPONSES, ErrorBody, Unavailable
 from orchestrix.api.schemas import MAX_INT32, ApiModel, OwnerId, RequestModel
 from orchestrix.deploy.service import Deployer, Outcome
@@ -35,10 +35,6 @@ router = APIRouter(
     prefix="/mcp/servers", tags=["deploy"], responses=ERROR_RESPONSES, lifespan=_lifespan
 )
 
-ServerId = Annotated[str, Path(alias="serverId", description="The server id (`mcp_...`).")]
-OwnerQuery = Annotated[
-    OwnerId | None, Query(alias="ownerId", description="The owner (local mode).")
-]
 TargetName = Annotated[
     str | None,
     Field(
@@ -126,10 +122,15 @@ _DEPLOY_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "The workflow's own tests fail (listed)"},
     500: {"model": DeployFailed, "description": "Failed to deploy to Archestra: <reason>"},
 }
+#: A redeploy or a rollback keeps the agent it has: no "already deployed" answer.
+_NEW_VERSION_RESPONSES = {k: v for k, v in _DEPLOY_RESPONSES.items() if k != 400}
 
 
 def deployer(request: Request) -> Deployer:
-    app = request.app
+    return _deployer(request.app, base_url=str(request.base_url).rstrip("/"))
+
+
+def _deployer(app: FastAPI, *, base_url: str | None = None) -> Deployer:
     services = getattr(app.state, "services", None)
     if services is None:
         raise Unavailable("The runtime services are not started yet")
@@ -139,7 +140,7 @@ def deployer(request: Request) -> Deployer:
         services,
         telemetry=telemetry_of(app),
         host=getattr(app.state, "host", None),
-        base_url=str(request.base_url).rstrip("/"),
+        base_url=base_url,
     )
 
 
@@ -158,17 +159,15 @@ async def deploy_server(
 
 
 @router.delete("/{serverId}/deploy", response_model=Undeployed)
-async def undeploy_server(
-    server_id: ServerId, request: Request, who: IdentityDep, owner_id: OwnerQuery = None
-) -> JSONResponse:
+async def undeploy_server(server_id: ServerId, request: Request, owner: OwnerDep) -> JSONResponse:
     """Take the hosted agent down; the server and its history stay."""
-    return _answer(await deployer(request).undeploy(server_id, who.owner(owner_id)))
+    return _answer(await deployer(request).undeploy(server_id, owner))
 
 
 @router.post(
     "/{serverId}/redeploy",
     response_model=Redeployed,
-    responses={k: v for k, v in _DEPLOY_RESPONSES.items() if k != 400},
+    responses=_NEW_VERSION_RESPONSES,
 )
 async def redeploy_server(
     server_id: ServerId, request: Request, who: IdentityDep, body: VersionBody | None = None
@@ -182,7 +181,7 @@ async def redeploy_server(
 @router.post(
     "/{serverId}/rollback",
     response_model=Redeployed,
-    responses={k: v for k, v in _DEPLOY_RESPONSES.items() if k != 400},
+    responses=_NEW_VERSION_RESPONSES,
 )
 async def rollback_server(
     server_id: ServerId, request: Request, who: IdentityDep, body: VersionBody | None = None
@@ -195,10 +194,10 @@ async def rollback_server(
 
 @router.get("/{serverId}/deployments", response_model=DeploymentHistory)
 async def deployment_history(
-    server_id: ServerId, request: Request, who: IdentityDep, owner_id: OwnerQuery = None
+    server_id: ServerId, request: Request, owner: OwnerDep
 ) -> DeploymentHistory:
     """Every deployment of the server, newest first."""
-    rows = await deployer(request).history(server_id, who.owner(owner_id))
+    rows = await deployer(request).history(server_id, owner)
     return DeploymentHistory(
         server_id=server_id, deployments=[DeploymentOut.model_validate(r) for r in rows]
     )
@@ -206,15 +205,5 @@ async def deployment_history(
 
 async def deploy_from_chat(app: FastAPI, server_id: str, owner_id: str) -> dict[str, Any]:
     """The chat's ``deploy`` intent: the same deploy, its answer as the chat shows it."""
-    services = getattr(app.state, "services", None)
-    if services is None:
-        raise Unavailable("The runtime services are not started yet")
-    deployer = Deployer(
-        app.state.store,
-        app.state.settings,
-        services,
-        telemetry=telemetry_of(app),
-        host=getattr(app.state, "host", None),
-    )
-    outcome = await deployer.deploy(server_id, owner_id)
+    outcome = await _deployer(app).deploy(server_id, owner_id)
     return {"status": outcome.status, **outcome.body}

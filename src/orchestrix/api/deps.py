@@ -1,4 +1,5 @@
-"""What routes share: the app's parts on ``app.state`` and the caller's owner identity.
+"""What routes share: the app's parts on ``app.state``, the caller's owner identity and the
+``serverId`` and ``ownerId`` parameters.
 
 ``create_app`` puts the store, the runner and the settings on ``app.state``; routers (this
 package's and ``orchestrix.api.deploy``) reach them through the dependencies below.
@@ -9,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from orchestrix.api.errors import RequestInvalid
 from orchestrix.api.runner import Runner
+from orchestrix.api.schemas import OwnerId
 from orchestrix.errors import Forbidden, Unauthorized
 from orchestrix.settings import Settings
 from orchestrix.store import Store
@@ -37,6 +39,23 @@ def get_runner(request: Request) -> Runner:
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RunnerDep = Annotated[Runner, Depends(get_runner)]
+
+ServerId = Annotated[str, Path(alias="serverId", description="The server id (`mcp_...`).")]
+OwnerQuery = Annotated[
+    OwnerId | None, Query(alias="ownerId", description="The owner (local mode).")
+]
+
+
+def has_mcp(request: Request) -> bool:
+    return getattr(request.app.state, "mcp", None) is not None
+
+
+def forget_mcp(request: Request, server_id: str) -> None:
+    """Drop the server from the MCP side (when the app serves one)."""
+    mcp = getattr(request.app.state, "mcp", None)
+    if mcp is not None:
+        mcp.forget(server_id)
+
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -82,3 +101,11 @@ async def identity(
 
 
 IdentityDep = Annotated[Identity, Depends(identity)]
+
+
+def query_owner(who: IdentityDep, owner_id: OwnerQuery = None) -> str:
+    """The owner a request without a body names: ``?ownerId`` or the API token's."""
+    return who.owner(owner_id)
+
+
+OwnerDep = Annotated[str, Depends(query_owner)]

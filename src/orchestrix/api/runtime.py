@@ -14,7 +14,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Request, Response
 from fastapi.responses import JSONResponse
 
-from orchestrix.api.deps import IdentityDep, RunnerDep, StoreDep
+from orchestrix.api.deps import (
+    IdentityDep,
+    OwnerDep,
+    OwnerQuery,
+    RunnerDep,
+    ServerId,
+    StoreDep,
+    forget_mcp,
+    has_mcp,
+)
 from orchestrix.api.errors import ERROR_RESPONSES, BadRequest
 from orchestrix.api.schemas import (
     UNSTORABLE,
@@ -24,7 +33,6 @@ from orchestrix.api.schemas import (
     runtime_out,
     unstorable_path,
 )
-from orchestrix.api.servers import OwnerQuery, ServerId, has_mcp
 from orchestrix.errors import NotFoundError
 from orchestrix.runtime.executor import ExecutionResult
 from orchestrix.store import ExecutionRecord, ServerRecord, Store
@@ -48,10 +56,9 @@ async def runtime_status(
     server_id: ServerId,
     request: Request,
     store: StoreDep,
-    who: IdentityDep,
-    owner_id: OwnerQuery = None,
+    owner: OwnerDep,
 ) -> RuntimeOut:
-    server = await store.servers.get(server_id, who.owner(owner_id))
+    server = await store.servers.get(server_id, owner)
     return runtime_out(server, mcp=has_mcp(request))
 
 
@@ -85,9 +92,7 @@ async def stop_runtime(
     """Stop serving: the runtime endpoints answer 404 until started again."""
     owner = _owner(who, owner_id, body)
     server = await store.servers.set_runtime(server_id, owner, "stopped")
-    mcp = getattr(request.app.state, "mcp", None)
-    if mcp is not None:
-        mcp.forget(server_id)
+    forget_mcp(request, server_id)
     return runtime_out(server, mcp=has_mcp(request))
 
 

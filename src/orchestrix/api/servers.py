@@ -7,7 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from orchestrix.api import service
-from orchestrix.api.deps import IdentityDep, RunnerDep, SettingsDep, StoreDep
+from orchestrix.api.deps import (
+    IdentityDep,
+    OwnerDep,
+    RunnerDep,
+    ServerId,
+    SettingsDep,
+    StoreDep,
+    forget_mcp,
+    has_mcp,
+)
 from orchestrix.api.errors import ERROR_RESPONSES
 from orchestrix.api.schemas import (
     MAX_INT32,
@@ -17,7 +26,6 @@ from orchestrix.api.schemas import (
     CreateServer,
     ExecutionOut,
     ExecutionPage,
-    OwnerId,
     RestoreVersion,
     RunOut,
     RunRequest,
@@ -32,20 +40,12 @@ from orchestrix.api.schemas import (
 )
 from orchestrix.errors import Conflict
 from orchestrix.runtime.executor import ExecutionResult
-from orchestrix.store import ExecutionRecord
+from orchestrix.store import ExecutionRecord, ServerRecord
 from orchestrix.telemetry import telemetry_of
 
 router = APIRouter(prefix="/mcp/servers", tags=["servers"], responses=ERROR_RESPONSES)
 
-ServerId = Annotated[str, Path(alias="serverId", description="The server id (`mcp_...`).")]
-OwnerQuery = Annotated[
-    OwnerId | None, Query(alias="ownerId", description="The owner (local mode).")
-]
 VersionNumber = Annotated[int, Path(ge=1, le=MAX_INT32)]
-
-
-def has_mcp(request: Request) -> bool:
-    return getattr(request.app.state, "mcp", None) is not None
 
 
 def run_out(result: ExecutionResult, record: ExecutionRecord) -> RunOut:
@@ -59,6 +59,12 @@ def run_out(result: ExecutionResult, record: ExecutionRecord) -> RunOut:
         execution_id=record.id,
         version=record.version,
     )
+
+
+def _saved(request: Request, server: ServerRecord) -> ServerOut:
+    """A new version was saved by hand (an edit or a restore): note it, answer the server."""
+    telemetry_of(request.app).emit("server_mutated", server_id=server.id, version=server.version)
+    return server_out(server, mcp=has_mcp(request))
 
 
 @router.post("", status_code=201, response_model=CreatedServerOut)
@@ -86,13 +92,11 @@ async def create_server(
 async def list_servers(
     request: Request,
     store: StoreDep,
-    who: IdentityDep,
-    owner_id: OwnerQuery = None,
+    owner: OwnerDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_INT32)] = 0,
 ) -> list[ServerOut]:
     """The owner's servers, newest first."""
-    owner = who.owner(owner_id)
     servers = await store.servers.owned_by(owner, limit=limit, offset=offset)
     return [server_out(s, mcp=has_mcp(request)) for s in servers]
 
@@ -102,11 +106,10 @@ async def get_server(
     server_id: ServerId,
     request: Request,
     store: StoreDep,
-    who: IdentityDep,
-    owner_id: OwnerQuery = None,
+    owner: OwnerDep,
 ) -> ServerOut:
     """The server with its current spec, runtime status and deployment (``archestra*``)."""
-    server = await store.servers.get(server_id, who.owner(owner_id))
+    server = await store.servers.get(server_id, owner)
     return server_out(server, mcp=has_mcp(request))
 
 
@@ -130,8 +133,7 @@ async def save_server(
         summary=body.summary or "Saved an edited spec",
         base_version=body.base_version,
     )
-    telemetry_of(request.app).emit("server_mutated", server_id=server_id, version=server.version)
-    return server_out(server, mcp=has_mcp(request))
+    return _saved(request, server)
 
 
 @router.delete("/{serverId}", status_code=204, response_class=Response)
@@ -140,11 +142,9 @@ async def delete_server(
     request: Request,
     store: StoreDep,
     runner: RunnerDep,
-    who: IdentityDep,
-    owner_id: OwnerQuery = None,
+    owner: OwnerDep,
 ) -> Response:
     """Delete the server, its versions and executions (a deployed server answers 409)."""
-    owner = who.owner(owner_id)
     await store.servers.get(server_id, owner)
     live = await store.deployments.live(server_id)
     if live is not None:
@@ -154,9 +154,7 @@ async def delete_server(
         )
     await store.servers.delete(server_id, owner)
     runner.forget(server_id)
-    mcp = getattr(request.app.state, "mcp", None)
-    if mcp is not None:
-        mcp.forget(server_id)
+    forget_mcp(request, server_id)
     return Response(status_code=204)
 
 
@@ -164,11 +162,10 @@ async def delete_server(
 async def list_versions(
     server_id: ServerId,
     store: StoreDep,
-    who: IdentityDep,
-    owner_id: OwnerQuery = None,
+    owner: OwnerDep,
 ) -> list[VersionSummary]:
     """Every saved version, newest first (without specs)."""
-    versions = await store.servers.versions(server_id, who.owner(owner_id))
+    versions = await store.servers.versions(server_id, owner)
     return [version_summary(v) for v in versions]
 
 
@@ -177,11 +174,10 @@ async def get_version(
     server_id: ServerId,
     version: VersionNumber,
     store: StoreDep,
-    who: IdentityDep,
-    owner_id: OwnerQuery = None,
+    owner: OwnerDep,
 ) -> VersionOut:
     """One version with its spec."""
-    return version_out(await store.servers.version(server_id, who.owner(owner_id), version))
+    return version_out(await store.servers.version(server_id, owner, version))
 
 
 @router.post("/{serverId}/versions/{version}/restore", response_model=ServerOut)
@@ -196,21 +192,19 @@ async def restore_version(
     """Save a new version equal to an old one."""
     owner = who.owner(body.owner_id)
     server = await service.restore(store, owner, server_id, version, body.base_version)
-    telemetry_of(request.app).emit("server_mutated", server_id=server_id, version=server.version)
-    return server_out(server, mcp=has_mcp(request))
+    return _saved(request, server)
 
 
 @router.get("/{serverId}/executions", response_model=ExecutionPage)
 async def list_executions(
     server_id: ServerId,
     store: StoreDep,
-    who: IdentityDep,
-    owner_id: OwnerQuery = None,
+    owner: OwnerDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_INT32)] = 0,
 ) -> ExecutionPage:
     """The server's runs, newest first, a page at a time."""
-    await store.servers.get(server_id, who.owner(owner_id))
+    await store.servers.get(server_id, owner)
     items, total = await store.executions.page(server_id, limit=limit, offset=offset)
     return ExecutionPage(
         items=[execution_out(e) for e in items], total=total, limit=limit, offset=offset
@@ -222,10 +216,9 @@ async def get_execution(
     server_id: ServerId,
     execution_id: Annotated[int, Path(alias="executionId", ge=1, le=2**63 - 1)],
     store: StoreDep,
-    who: IdentityDep,
-    owner_id: OwnerQuery = None,
+    owner: OwnerDep,
 ) -> ExecutionOut:
-    await store.servers.get(server_id, who.owner(owner_id))
+    await store.servers.get(server_id, owner)
     return execution_out(await store.executions.get(server_id, execution_id))
 
 
