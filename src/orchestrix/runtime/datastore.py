@@ -4,69 +4,42 @@ A document is a row of ``orx_records`` (its fields in the JSON column ``data``; 
 ``createdAt`` and ``updatedAt`` in columns). A unique field is a row of ``orx_unique_keys``
 under a real primary key, written in the same transaction as the record: the database, not a
 check-then-insert, decides who gets a value, so concurrent inserts of one email give one
-document and conflicts. ``where`` filters are translated to SQL on the JSON column (SQLite
-``json_extract``/``json_type``, PostgreSQL ``jsonb`` operators) with typed comparisons that
-agree on both databases.
+document and conflicts. ``where`` filters and sort keys are SQL on the JSON column, made by
+:mod:`orchestrix.runtime.where`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 import secrets as _secrets
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Select,
-    and_,
-    case,
     delete,
-    false,
     func,
     insert,
-    not_,
-    or_,
     select,
-    type_coerce,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from orchestrix.errors import Conflict, ValidationFailed
 from orchestrix.runtime.database import records, unique_keys
 from orchestrix.runtime.database import secrets as secrets_table
+from orchestrix.runtime.where import MAX_NAME, Where, canonical, check_field, json_sql
 
 SYSTEM_FIELDS = ("id", "createdAt", "updatedAt")
-OPERATORS = ("$ne", "$gt", "$gte", "$lt", "$lte", "$in")
 MAX_NAMESPACE = 128
-MAX_NAME = 64
-
-_COMPARE: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {
-    "$gt": lambda a, b: a > b,
-    "$gte": lambda a, b: a >= b,
-    "$lt": lambda a, b: a < b,
-    "$lte": lambda a, b: a <= b,
-}
 
 
 # --- values --------------------------------------------------------------------------------
-
-
-def _canonical(value: Any) -> Any:
-    """The value as plain JSON with object keys sorted at every level (stable to compare)."""
-    if isinstance(value, Mapping):
-        return {str(k): _canonical(value[k]) for k in sorted(value, key=str)}
-    if isinstance(value, list | tuple):
-        return [_canonical(v) for v in value]
-    return value
 
 
 def canonical_json(value: Any) -> str:
@@ -113,23 +86,6 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _parse_moment(field: str, value: Any) -> datetime:
-    if isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
-    raise ValidationFailed(
-        f"where.{field} must be an ISO-8601 date-time", {"field": field, "value": value}
-    )
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 # --- checks on what callers pass -----------------------------------------------------------
 
 
@@ -146,25 +102,16 @@ def _check_names(namespace: str, collection: str) -> None:
         )
 
 
-def _check_field(field: Any, where: str) -> str:
-    if not isinstance(field, str) or not field or len(field) > MAX_NAME or '"' in field:
-        raise ValidationFailed(
-            f"{where}: a field name is a string of 1 to {MAX_NAME} characters without quotes",
-            {"field": field},
-        )
-    return field
-
-
 def _fields(document: Any, what: str) -> dict[str, Any]:
     """A JSON object's fields, canonicalized, without the system fields (which we set)."""
     if not isinstance(document, Mapping):
         raise ValidationFailed(f"The {what} must be an object", {what: document})
     out: dict[str, Any] = {}
     for key, value in document.items():
-        name = _check_field(key, what)
+        name = check_field(key, what)
         if name in SYSTEM_FIELDS:
             continue
-        out[name] = _canonical(value)
+        out[name] = canonical(value)
     try:
         json.dumps(out, allow_nan=False)
     except (TypeError, ValueError) as e:
@@ -175,202 +122,7 @@ def _fields(document: Any, what: str) -> dict[str, Any]:
 def _unique_fields(unique: Any) -> list[str]:
     if not isinstance(unique, list | tuple):
         raise ValidationFailed("unique must be a list of field names", {"unique": unique})
-    return [_check_field(f, "unique") for f in unique]
-
-
-# --- SQL on the JSON column, one class per dialect ------------------------------------------
-
-
-class _JsonSql:
-    """How a dialect reads one top-level field of ``data``."""
-
-    def is_null(self, field: str) -> ColumnElement[bool]:
-        raise NotImplementedError
-
-    def equals(self, field: str, value: Any) -> ColumnElement[bool]:
-        raise NotImplementedError
-
-    def compare(self, field: str, op: str, value: Any) -> ColumnElement[bool]:
-        raise NotImplementedError
-
-    def sort_keys(self, field: str) -> list[ColumnElement[Any]]:
-        raise NotImplementedError
-
-
-class _SqliteJson(_JsonSql):
-    """``json_type`` tells the kinds apart (``true`` is not 1, ``"1"`` is not 1)."""
-
-    NUMBER = ("integer", "real")
-
-    @staticmethod
-    def _path(field: str) -> str:
-        return f'$."{field}"'
-
-    def _type(self, field: str) -> ColumnElement[Any]:
-        return func.json_type(records.c.data, self._path(field))
-
-    def _value(self, field: str) -> ColumnElement[Any]:
-        return func.json_extract(records.c.data, self._path(field))
-
-    def is_null(self, field: str) -> ColumnElement[bool]:
-        kind = self._type(field)
-        return or_(kind.is_(None), kind == "null")
-
-    def equals(self, field: str, value: Any) -> ColumnElement[bool]:
-        kind, extracted = self._type(field), self._value(field)
-        if value is None:
-            return self.is_null(field)
-        if isinstance(value, bool):
-            return kind == ("true" if value else "false")
-        if _is_number(value):
-            return and_(kind.in_(self.NUMBER), extracted == value)
-        if isinstance(value, str):
-            return and_(kind == "text", extracted == value)
-        # Arrays and objects: both sides are minified JSON text with sorted keys.
-        text = json.dumps(_canonical(value))
-        return and_(kind.in_(("array", "object")), extracted == func.json(text))
-
-    def compare(self, field: str, op: str, value: Any) -> ColumnElement[bool]:
-        kind = self._type(field)
-        wanted = kind.in_(self.NUMBER) if _is_number(value) else kind == "text"
-        return and_(wanted, _COMPARE[op](self._value(field), value))
-
-    def sort_keys(self, field: str) -> list[ColumnElement[Any]]:
-        kind = self._type(field)
-        rank = case(
-            (or_(kind.is_(None), kind == "null"), 0),
-            (kind.in_(self.NUMBER), 1),
-            (kind == "text", 2),
-            else_=3,
-        )
-        return [rank, self._value(field)]
-
-
-class _PostgresJson(_JsonSql):
-    """``jsonb`` operators: ``@>`` for equality, typed ``->``/``->>`` for ranges."""
-
-    @staticmethod
-    def _data() -> ColumnElement[Any]:
-        return type_coerce(records.c.data, JSONB)
-
-    def _item(self, field: str) -> Any:
-        return self._data()[field]
-
-    def _type(self, field: str) -> ColumnElement[Any]:
-        return func.jsonb_typeof(self._item(field))
-
-    def is_null(self, field: str) -> ColumnElement[bool]:
-        item = self._item(field)
-        return or_(item.is_(None), func.jsonb_typeof(item) == "null")
-
-    def equals(self, field: str, value: Any) -> ColumnElement[bool]:
-        if value is None:
-            return self.is_null(field)
-        if isinstance(value, Mapping | list | tuple):
-            same: ColumnElement[bool] = self._item(field) == type_coerce(_canonical(value), JSONB)
-            return same
-        return self._data().contains({field: value})
-
-    def compare(self, field: str, op: str, value: Any) -> ColumnElement[bool]:
-        if _is_number(value):
-            # jsonb compares numbers as numbers.
-            item = self._item(field)
-            return and_(
-                self._type(field) == "number", _COMPARE[op](item, type_coerce(value, JSONB))
-            )
-        # Strings by code point, as SQLite does (the "C" collation).
-        text = self._item(field).astext.collate("C")
-        return and_(self._type(field) == "string", _COMPARE[op](text, value))
-
-    def sort_keys(self, field: str) -> list[ColumnElement[Any]]:
-        item, kind = self._item(field), self._type(field)
-        rank = case(
-            (or_(item.is_(None), kind == "null"), 0),
-            (kind == "number", 1),
-            (kind == "string", 2),
-            else_=3,
-        )
-        number = case((kind == "number", item))
-        text = case((kind == "string", item.astext)).collate("C")
-        return [rank, number, text, item]
-
-
-def _json_sql(engine: AsyncEngine) -> _JsonSql:
-    return _PostgresJson() if engine.dialect.name == "postgresql" else _SqliteJson()
-
-
-# --- where ---------------------------------------------------------------------------------
-
-
-class _Where:
-    """Turns a ``where`` mapping into one SQL condition."""
-
-    def __init__(self, json_sql: _JsonSql) -> None:
-        self.json = json_sql
-
-    def build(self, namespace: str, collection: str, where: Any) -> ColumnElement[bool]:
-        if where is None:
-            where = {}
-        if not isinstance(where, Mapping):
-            raise ValidationFailed("where must be an object of field: value", {"where": where})
-        conditions = [records.c.namespace == namespace, records.c.collection == collection]
-        for raw_field, spec in where.items():
-            field = _check_field(raw_field, "where")
-            conditions.append(self._field(field, spec))
-        return and_(*conditions)
-
-    def _field(self, field: str, spec: Any) -> ColumnElement[bool]:
-        if isinstance(spec, Mapping) and any(str(k).startswith("$") for k in spec):
-            if not all(str(k).startswith("$") for k in spec):
-                raise ValidationFailed(
-                    f"where.{field} mixes operators and fields; use one operator per value",
-                    {"field": field},
-                )
-            return and_(*(self._operator(field, str(op), v) for op, v in spec.items()))
-        return self._equals(field, spec)
-
-    def _operator(self, field: str, op: str, value: Any) -> ColumnElement[bool]:
-        if op == "$ne":
-            return not_(func.coalesce(self._equals(field, value), false()))
-        if op == "$in":
-            if not isinstance(value, list | tuple):
-                raise ValidationFailed(
-                    f"where.{field}.$in needs a list of values", {"field": field, "value": value}
-                )
-            if not value:
-                return false()
-            return or_(*(self._equals(field, v) for v in value))
-        if op in _COMPARE:
-            return self._compare(field, op, value)
-        raise ValidationFailed(
-            f"Unknown operator {op} in where.{field}; use one of {', '.join(OPERATORS)}",
-            {"field": field, "operator": op},
-        )
-
-    def _equals(self, field: str, value: Any) -> ColumnElement[bool]:
-        if field == "id":
-            return records.c.id == value if isinstance(value, str) else false()
-        if field in ("createdAt", "updatedAt"):
-            if value is None:
-                return false()
-            column = records.c.created_at if field == "createdAt" else records.c.updated_at
-            return column == _parse_moment(field, value)
-        return self.json.equals(field, value)
-
-    def _compare(self, field: str, op: str, value: Any) -> ColumnElement[bool]:
-        if field in ("createdAt", "updatedAt"):
-            column = records.c.created_at if field == "createdAt" else records.c.updated_at
-            return _COMPARE[op](column, _parse_moment(field, value))
-        if not (_is_number(value) or isinstance(value, str)):
-            raise ValidationFailed(
-                f"where.{field}.{op} compares numbers or strings, not {json.dumps(value)}",
-                {"field": field, "operator": op},
-            )
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValidationFailed(f"where.{field}.{op} needs a finite number", {"field": field})
-        if field == "id":
-            return _COMPARE[op](records.c.id, value) if isinstance(value, str) else false()
-        return self.json.compare(field, op, value)
+    return [check_field(f, "unique") for f in unique]
 
 
 # --- the stores ----------------------------------------------------------------------------
@@ -400,7 +152,7 @@ class SqlDataStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._where = _Where(_json_sql(engine))
+        self._where = Where(json_sql(engine))
         self._json = self._where.json
 
     # reading
@@ -421,7 +173,7 @@ class SqlDataStore:
         elif sort == "id":
             keys = []
         else:
-            keys = [*self._json.sort_keys(_check_field(sort, "sort")), records.c.created_at]
+            keys = [*self._json.sort_keys(check_field(sort, "sort")), records.c.created_at]
         keys.append(records.c.id)
         return [k.desc() if descending else k.asc() for k in keys]
 
