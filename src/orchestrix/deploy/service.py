@@ -101,6 +101,26 @@ def _failed(reason: str) -> Outcome:
     return Outcome(500, {"success": False, "error": FAILED.format(reason=reason)})
 
 
+def _not_deployed(server_id: str) -> Outcome:
+    return Outcome(404, {"error": NOT_DEPLOYED, "details": {"serverId": server_id}})
+
+
+def _deployed(server_id: str, record: DeploymentRecord, **more: Any) -> Outcome:
+    """200 with the deploy answer of DESIGN.md (a redeploy adds its versions)."""
+    return Outcome(
+        200,
+        {
+            "success": True,
+            "serverId": server_id,
+            "agentId": record.agent_id,
+            "endpoint": record.endpoint,
+            "dashboardUrl": record.dashboard_url,
+            "deployedAt": _iso(record.deployed_at),
+            **more,
+        },
+    )
+
+
 class Deployer:
     """Deploys a store's servers with the settings' targets."""
 
@@ -249,17 +269,7 @@ class Deployer:
             target=chosen.name,
             version=server.version,
         )
-        return Outcome(
-            200,
-            {
-                "success": True,
-                "serverId": server_id,
-                "agentId": record.agent_id,
-                "endpoint": record.endpoint,
-                "dashboardUrl": record.dashboard_url,
-                "deployedAt": _iso(record.deployed_at),
-            },
-        )
+        return _deployed(server_id, record)
 
     async def _compensate(
         self, target: DeployTarget, claim: DeploymentRecord, agent: DeployedAgent
@@ -299,7 +309,7 @@ class Deployer:
         server = await self.store.servers.get(server_id, owner_id)
         live = await self._live(server_id)
         if live is None:
-            return Outcome(404, {"error": NOT_DEPLOYED, "details": {"serverId": server_id}})
+            return _not_deployed(server_id)
         if live.status != "deployed" or live.agent_id is None:
             return _in_progress(live)
         wanted = version if version is not None else server.version
@@ -349,19 +359,7 @@ class Deployer:
             version=wanted,
             action=action,
         )
-        return Outcome(
-            200,
-            {
-                "success": True,
-                "serverId": server_id,
-                "agentId": record.agent_id,
-                "endpoint": record.endpoint,
-                "dashboardUrl": record.dashboard_url,
-                "deployedAt": _iso(record.deployed_at),
-                "version": record.version,
-                "previousVersion": live.version,
-            },
-        )
+        return _deployed(server_id, record, version=record.version, previousVersion=live.version)
 
     async def rollback(self, server_id: str, owner_id: str, version: int | None = None) -> Outcome:
         """Serve an earlier version again: ``version``, or the one served before the current."""
@@ -370,7 +368,7 @@ class Deployer:
             history = await self.store.deployments.history(server_id)
             live = next((d for d in history if d.status in {"deployed", "deploying"}), None)
             if live is None:
-                return Outcome(404, {"error": NOT_DEPLOYED, "details": {"serverId": server_id}})
+                return _not_deployed(server_id)
             earlier = next(
                 (
                     d.version
@@ -398,7 +396,7 @@ class Deployer:
         await self.store.servers.get(server_id, owner_id)
         live = await self._live(server_id)
         if live is None:
-            return Outcome(404, {"error": NOT_DEPLOYED, "details": {"serverId": server_id}})
+            return _not_deployed(server_id)
         if live.status != "deployed" or live.agent_id is None:
             return _in_progress(live)
         try:
