@@ -13,6 +13,7 @@ from typing import Any
 from orchestrix.agents.crud import document_for, write_create_tests
 from orchestrix.agents.fields import FieldSpec, infer
 from orchestrix.agents.graph import Draft, field_path, ref
+from orchestrix.agents.text import article
 
 USERS = "users"
 NAMESPACE = "accounts"
@@ -86,7 +87,10 @@ def login(fields: list[FieldSpec], text: str) -> tuple[Draft, list[str]]:
     ident = identity(fields, text)
     ident = replace(ident, unique=False, min_length=1 if ident.format != "email" else None)
     password = replace(_password([]), min_length=1)
-    draft = Draft.new("Login API", f"Checks a {ident.words} and password and answers with a JWT")
+    draft = Draft.new(
+        "Login API",
+        f"Checks {article(ident.words)} {ident.words} and password and answers with a JWT",
+    )
     draft.add_field(ident)
     draft.add_field(password)
     draft.add("input", "input")

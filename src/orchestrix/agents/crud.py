@@ -15,6 +15,7 @@ from orchestrix.agents.edits import _distinct
 from orchestrix.agents.entities import Entity
 from orchestrix.agents.fields import MISSING, FieldSpec
 from orchestrix.agents.graph import Draft, field_path, literal, ref
+from orchestrix.agents.text import sentence
 
 ID_FIELD = FieldSpec(name="id", min_length=1, max_length=64, required=True)
 PAGE_LIMIT = FieldSpec(name="limit", type="integer", minimum=1, maximum=100, default=20)
@@ -356,8 +357,8 @@ def manage(entity: Entity, fields: list[FieldSpec], actions: list[str]) -> Draft
     actions = [a for a in ACTIONS if a in actions] or list(ACTIONS)
     draft = Draft.new(
         f"{entity.plural_title} API",
-        f"{', '.join(a.capitalize() for a in actions)} {entity.plural_label}: the `action` "
-        "field picks the operation",
+        f"{sentence(_VERB_FORMS[a] for a in actions).capitalize()} {entity.plural_label}; the"
+        " `action` field picks the operation",
     )
     schema = draft.schema
     draft.add_field(FieldSpec(name="action", enum=list(actions), required=True))
@@ -470,6 +471,15 @@ def manage(entity: Entity, fields: list[FieldSpec], actions: list[str]) -> Draft
         )
     _manage_tests(draft, entity, fields, actions)
     return draft
+
+
+_VERB_FORMS = {
+    "create": "creates",
+    "get": "gets",
+    "list": "lists",
+    "update": "updates",
+    "delete": "deletes",
+}
 
 
 def _when_action(actions: list[str], required: list[str]) -> dict[str, Any]:

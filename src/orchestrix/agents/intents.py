@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from orchestrix.agents import basics
 from orchestrix.agents.entities import KNOWN, Entity
 from orchestrix.agents.field_parser import parse_item
 from orchestrix.agents.fields import FieldSpec
@@ -394,6 +395,9 @@ def _by_field(words: str, entity: Entity) -> FieldSpec | None:
 def classify(req: Request) -> Plan | None:
     core = core_words(req)
     w = f"{core} "
+    small = basics.kind_of(core)
+    if small is not None and (small in {"logout", "unsubscribe"} or not req.fields):
+        return Plan(small)
     plan = _accounts(req, core)
     if plan:
         return plan

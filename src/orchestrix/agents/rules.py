@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Any
 
-from orchestrix.agents import accounts, crud, forms
+from orchestrix.agents import accounts, basics, crud, forms
 from orchestrix.agents.edits import (
     EditRefused,
     add_auth,
@@ -25,7 +26,7 @@ from orchestrix.agents.intents import Plan, classify
 from orchestrix.agents.mutations import apply_message
 from orchestrix.agents.request import Request, read_request
 from orchestrix.agents.results import BuildResult, MutationResult, cannot_build
-from orchestrix.agents.text import title
+from orchestrix.agents.text import sentence, title
 from orchestrix.errors import OrchestrixError
 from orchestrix.spec.models import Workflow
 
@@ -45,6 +46,9 @@ class RulesPlanner:
         if not prompt or not prompt.strip():
             raise cannot_build(prompt or "")
         req = read_request(prompt)
+        refusal = basics.third_party_login(req.words)
+        if refusal is not None:
+            raise refusal
         plan = classify(req)
         if plan is None:
             raise cannot_build(prompt)
@@ -64,10 +68,13 @@ class RulesPlanner:
             "reset_request",
             "reset_confirm",
             "change_password",
+            "logout",
         }:
             draft.data.setdefault("metadata", {})["namespace"] = accounts.NAMESPACE
         if plan.kind in {"shortener", "resolver"}:
             draft.data.setdefault("metadata", {})["namespace"] = "links"
+        if plan.kind == "unsubscribe" or plan.form == "newsletter":
+            draft.data.setdefault("metadata", {})["namespace"] = basics.NEWSLETTER_NAMESPACE
         fit_rate_limit_tests(draft)
         workflow = finish(draft)
         return BuildResult(workflow, summarize(workflow), assumptions, PLANNER)
@@ -115,6 +122,8 @@ class RulesPlanner:
                 else "GET"
             )
             return forms.http_call(fields, req.urls[0] if req.urls else None, method, plan.source)
+        if kind in basics.KINDS:
+            return basics.build(kind)
         if kind == "shortener":
             return forms.shortener()
         if kind == "resolver":
@@ -195,15 +204,11 @@ def finish(draft: Draft) -> Workflow:
 
 def summarize(workflow: Workflow) -> str:
     """Two sentences: what it does and what it takes, then the steps and tests."""
-    required = set(workflow.input_schema.get("required") or [])
-    props = workflow.input_schema.get("properties") or {}
-    fields = [
-        FieldSpec.from_schema(n, s if isinstance(s, dict) else {}, required=n in required)
-        for n, s in props.items()
-    ]
-    takes = (
-        ", ".join(f"{f.name}{'' if f.required else ' (optional)'}" for f in fields) or "no input"
-    )
+    schema = workflow.input_schema
+    required = set(schema.get("required") or [])
+    props = schema.get("properties") or {}
+    needed_for = _required_for(schema)
+    takes = ", ".join(_takes(name, name in required, needed_for.get(name)) for name in props)
     steps = " → ".join(t.id for t in workflow.ordered_tools())
     description = workflow.description.rstrip(".")
     what = (
@@ -211,4 +216,28 @@ def summarize(workflow: Workflow) -> str:
         if description
         else f"{workflow.name}."
     )
-    return f"{what} It takes {takes} and runs {steps}, with {len(workflow.tests)} tests."
+    count = len(workflow.tests)
+    tests = f"{count} test{'' if count == 1 else 's'}"
+    return f"{what} It takes {takes or 'no input'} and runs {steps}, with {tests}."
+
+
+def _takes(name: str, required: bool, actions: list[str] | None) -> str:
+    if required:
+        return name
+    if actions:
+        return f"{name} (required to {sentence(actions)})"
+    return f"{name} (optional)"
+
+
+def _required_for(schema: dict[str, Any]) -> dict[str, list[str]]:
+    """Fields an ``action`` makes required: ``{"title": ["create"], "id": ["get", ...]}``."""
+    found: dict[str, list[str]] = {}
+    for rule in schema.get("allOf") or []:
+        if not isinstance(rule, dict):
+            continue
+        condition = (rule.get("if") or {}).get("properties", {}).get("action", {})
+        actions = condition.get("enum") or ([condition["const"]] if "const" in condition else [])
+        for name in (rule.get("then") or {}).get("required") or []:
+            found.setdefault(name, [])
+            found[name].extend(a for a in actions if a not in found[name])
+    return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 
@@ -31,6 +32,7 @@ VOCABULARY = wordset(
     hour hours unique optional required mandatory number integer boolean string between
     request requests limit limited rate external upstream weather integer description
     storing saving tracking listing managing creating updating deleting
+    logout unsubscribe todo todos
     """
 )
 
@@ -200,6 +202,14 @@ def label(name: str) -> str:
 def article(word: str) -> str:
     """``a`` or ``an`` before ``word``."""
     return "an" if word[:1] in "aeiou" else "a"
+
+
+def sentence(items: Iterable[str]) -> str:
+    """``["a", "b", "c"]`` -> ``a, b and c``."""
+    parts = list(items)
+    if len(parts) <= 1:
+        return "".join(parts)
+    return f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
 def title(text: str) -> str:
