@@ -178,3 +178,47 @@ def test_the_summary_counts_one_test_as_one_test() -> None:
     summary = PLANNER.generate("an api that returns the server time").summary
     assert summary.endswith("with 1 test.")
     assert "It takes no input" in summary
+
+
+@pytest.mark.parametrize(
+    ("prompt", "intent"),
+    [("todo lsit", "manage"), ("tood api", "manage"), ("sigup api", "signup"), ("logni", "login")],
+)
+async def test_swapped_letters_in_short_words_are_corrected(
+    prompt: str, intent: str, services: Services
+) -> None:
+    workflow = PLANNER.generate(prompt).workflow
+    assert workflow.metadata["builder"]["intent"] == intent
+    if intent == "manage":
+        assert workflow.name == "Todos API"
+    await passes(workflow, services)
+
+
+@pytest.mark.parametrize("prompt", ["movies i want to watch", "my watchlist"])
+async def test_a_watchlist_is_movies_with_a_watched_flag(prompt: str, services: Services) -> None:
+    result = PLANNER.generate(prompt)
+    workflow = result.workflow
+    props = workflow.input_schema["properties"]
+    assert {"title", "watched"} <= set(props) and props["watched"]["type"] == "boolean"
+    assert workflow.tool("createMovie") is not None
+    assert any("movies to watch" in a for a in result.assumptions)
+    await passes(workflow, services)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "collection"),
+    [
+        ("track my daily water intake", "water_entries"),
+        ("count my daily calories", "calorie_entries"),
+    ],
+)
+async def test_a_daily_intake_is_dated_entries_of_an_amount(
+    prompt: str, collection: str, services: Services
+) -> None:
+    workflow = PLANNER.generate(prompt).workflow
+    props = workflow.input_schema["properties"]
+    assert {"amount", "date"} <= set(props)
+    assert props["amount"]["type"] == "number" and props["date"]["format"] == "date"
+    stores = {t.config.get("collection") for t in workflow.tools if t.type.startswith("db")}
+    assert stores == {collection}
+    await passes(workflow, services)

@@ -131,7 +131,7 @@ def write_create_tests(
 def create(entity: Entity, fields: list[FieldSpec]) -> Draft:
     draft = Draft.new(
         f"Create {entity.title} API",
-        f"Creates a {entity.label} in the {entity.collection} collection",
+        f"Creates {entity.a_label} in the {entity.collection} collection",
     )
     for spec in fields:
         draft.add_field(spec)
@@ -145,7 +145,7 @@ def create(entity: Entity, fields: list[FieldSpec]) -> Draft:
         config["unique"] = unique
     draft.add(step, "dbInsert", config)
     draft.add("response", "response", {"status": 201, "body": public_body(step, fields)})
-    write_create_tests(draft, fields, status=201, thing=f"a {entity.label}", echo=True)
+    write_create_tests(draft, fields, status=201, thing=entity.a_label, echo=True)
     return draft
 
 
@@ -176,7 +176,7 @@ def get(entity: Entity, fields: list[FieldSpec], key: FieldSpec | None = None) -
     if shown is not None:
         expected[shown.name] = seed[shown.name]
     draft.add_test(
-        f"finds a {entity.label}",
+        f"finds {entity.a_label}",
         {key.name: seed[key.name]},
         200,
         expected,
@@ -253,7 +253,7 @@ def list_(entity: Entity, fields: list[FieldSpec], filter_by: FieldSpec | None =
 def update(entity: Entity, fields: list[FieldSpec]) -> Draft:
     draft = Draft.new(
         f"Update {entity.title} API",
-        f"Changes the given fields of a {entity.label}; the others keep their values",
+        f"Changes the given fields of {entity.a_label}; the others keep their values",
     )
     editable = [replace(f, required=False, default=None) for f in fields if not f.secret]
     draft.add_field(ID_FIELD)
@@ -297,7 +297,7 @@ def update(entity: Entity, fields: list[FieldSpec]) -> Draft:
         if change[target.name] == first.get(target.name):
             change[target.name] = target.sample(0)
     draft.add_test(
-        f"updates a {entity.label}",
+        f"updates {entity.a_label}",
         {"id": first["id"], **change},
         200,
         {"id": first["id"], **change},
@@ -323,7 +323,7 @@ def update(entity: Entity, fields: list[FieldSpec]) -> Draft:
 
 
 def delete(entity: Entity, fields: list[FieldSpec]) -> Draft:
-    draft = Draft.new(f"Delete {entity.title} API", f"Deletes a {entity.label} by its id")
+    draft = Draft.new(f"Delete {entity.title} API", f"Deletes {entity.a_label} by its id")
     draft.add_field(ID_FIELD)
     draft.add("input", "input")
     draft.add("validation", "validation")
@@ -341,7 +341,7 @@ def delete(entity: Entity, fields: list[FieldSpec]) -> Draft:
     )
     first = seed_document(entity, fields, 1)
     draft.add_test(
-        f"deletes a {entity.label}",
+        f"deletes {entity.a_label}",
         {"id": first["id"]},
         200,
         {"deleted": True, "id": first["id"]},
@@ -513,7 +513,7 @@ def _manage_tests(
                 values[spec.name] = _distinct(spec, 3)
         shown = {f.name: values[f.name] for f in plain if f.required}
         draft.add_test(
-            f"creates a {entity.label}", {"action": "create", **values}, 201, {**shown, "id": "*"}
+            f"creates {entity.a_label}", {"action": "create", **values}, 201, {**shown, "id": "*"}
         )
         required = [f for f in plain if f.required]
         if required:
@@ -524,7 +524,7 @@ def _manage_tests(
             )
     if "get" in actions:
         draft.add_test(
-            f"gets a {entity.label}",
+            f"gets {entity.a_label}",
             {"action": "get", "id": seeded["id"]},
             200,
             {"id": seeded["id"]},
@@ -541,15 +541,25 @@ def _manage_tests(
         )
     if "update" in actions:
         target = next(
-            (f for f in plain if not f.unique and f.type == "string" and not f.enum), None
+            (
+                f
+                for f in plain
+                if not f.unique and f.type == "string" and not (f.enum or f.format or f.pattern)
+            ),
+            None,
+        )
+        other = next(
+            (f for f in plain if not f.unique and not f.enum and f.sample(1) != f.sample(0)), None
         )
         change = (
             {target.name: f"{target.sample(0)} (changed)"[: target.max_length or 200]}
             if target
+            else {other.name: other.sample(1)}
+            if other
             else {}
         )
         draft.add_test(
-            f"updates a {entity.label}",
+            f"updates {entity.a_label}",
             {"action": "update", "id": seeded["id"], **change},
             200,
             {"id": seeded["id"], **change},
@@ -557,7 +567,7 @@ def _manage_tests(
         )
     if "delete" in actions:
         draft.add_test(
-            f"deletes a {entity.label}",
+            f"deletes {entity.a_label}",
             {"action": "delete", "id": seeded["id"]},
             200,
             {"deleted": True},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from orchestrix.agents.fields import FieldSpec, infer
-from orchestrix.agents.text import camel, plural, snake, title
+from orchestrix.agents.text import article, camel, plural, snake, title
 
 
 def _f(name: str, *flags: str, **overrides: object) -> FieldSpec:
@@ -118,6 +118,11 @@ class Entity:
     @property
     def label(self) -> str:
         return " ".join(self.words)
+
+    @property
+    def a_label(self) -> str:
+        """``a todo``, ``an expense``."""
+        return f"{article(self.label)} {self.label}"
 
     @property
     def plural_label(self) -> str:

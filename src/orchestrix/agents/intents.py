@@ -4,12 +4,12 @@ of an entity the user names, and which operations on them."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from orchestrix.agents import basics
 from orchestrix.agents.entities import KNOWN, Entity
 from orchestrix.agents.field_parser import parse_item
-from orchestrix.agents.fields import FieldSpec
+from orchestrix.agents.fields import FieldSpec, infer
 from orchestrix.agents.request import EMAIL_ADDRESS, URL, Request, field_clause
 from orchestrix.agents.text import NOT_NOUNS, article, corrected, has_any, singular, wordset
 
@@ -245,6 +245,8 @@ class Plan:
     key: FieldSpec | None = None
     source: str | None = None
     assumptions: list[str] = field(default_factory=list)
+    #: Fields the request implies when it lists none ("movies i want to watch": watched).
+    fields: list[FieldSpec] = field(default_factory=list)
 
 
 def core_words(req: Request) -> str:
@@ -468,6 +470,12 @@ def classify(req: Request) -> Plan | None:
         topic = "weather" if has_any(core, "weather", "forecast") else None
         return Plan("http", source=topic)
     words = meta_free(core)
+    wished = _wish_list(core, req)
+    if wished is not None:
+        return wished
+    log = _daily_log(core, words)
+    if log is not None:
+        return log
     span = entity_span(words)
     entity = span[0] if span else None
     verbs = _FORM_PHRASES.sub(" ", words)
@@ -530,6 +538,85 @@ def _with_ops(plan: Plan, ops: list[str], words: str) -> Plan:
         if key is not None and key.name != "id":
             plan.key = key
     return plan
+
+
+_WISH = re.compile(
+    r"\b([a-z]+) (?:i|we) (?:want|would like|wanna|plan|hope|mean) to (watch|read|visit|see|"
+    r"try|play|buy|cook|listen to|learn)\b"
+)
+_DONE = {
+    "watch": "watched",
+    "read": "read",
+    "visit": "visited",
+    "see": "seen",
+    "try": "tried",
+    "play": "played",
+    "buy": "bought",
+    "cook": "cooked",
+    "listen to": "listened",
+    "learn": "learned",
+}
+
+
+def _wish_list(core: str, req: Request) -> Plan | None:
+    """ "movies i want to watch", "a watchlist": the things, with a flag for done."""
+    match = _WISH.search(core)
+    if match is not None:
+        thing, verb = singular(match.group(1)), match.group(2)
+        if thing in _NOT_ENTITY or len(thing) < 3:
+            return None
+    elif has_any(core, "watchlist", "watchlists", "watch list", "watch lists"):
+        thing, verb = "movie", "watch"
+    else:
+        return None
+    entity = Entity([thing])
+    flag = FieldSpec(name=_DONE[verb], type="boolean", default=False)
+    base = [f for f in entity.default_fields() if f.name != "rating"]
+    plan = Plan("crud", entity=entity)
+    if not req.fields:
+        plan.fields = [*base, flag]
+        listed = ", ".join(f.describe() for f in plan.fields)
+        plan.assumptions.append(
+            f"A list of {entity.plural_label} to {verb}: each has {listed}; mark one "
+            f"{flag.name} with the update."
+        )
+    return _with_ops(plan, [], core)
+
+
+_DAILY = re.compile(
+    r"\b(?:track|tracks|tracking|log|logs|logging|record|records|recording|count|counts|"
+    r"monitor|monitors)\s+(?:my |our |the |a )?(daily |weekly |monthly )?([a-z]+)"
+    r"(?: (intake|consumption|usage|levels?))?\b"
+)
+
+
+_AMOUNTS = {"water", "calorie", "step", "sleep", "protein", "caffeine", "coffee", "sugar", "weight"}
+_UNITS = {"water": "ml", "calorie": "kcal", "step": "steps", "sleep": "hours", "weight": "kg"}
+
+
+def _daily_log(core: str, words: str) -> Plan | None:
+    """ "track my daily water intake": dated entries of an amount, not a "daily" thing."""
+    match = _DAILY.search(core)
+    if match is None or not (match.group(1) or match.group(3)):
+        return None
+    thing = singular(match.group(2))
+    if not match.group(3) and thing not in _AMOUNTS:
+        return None  # "log my daily mood": not an amount; the usual reading applies
+    if thing in KNOWN or thing in _NOT_ENTITY or len(thing) < 3 or not thing.isalpha():
+        return None
+    entity = Entity([thing, "entry"])
+    plan = Plan("crud", entity=entity)
+    plan.fields = [
+        replace(infer("amount"), required=True),
+        replace(infer("date"), required=True),
+        infer("note"),
+    ]
+    plan.assumptions.append(
+        f"Each {entity.label} is an amount (in the unit you use, e.g. {_UNITS.get(thing, 'g')})"
+        " on a date, with an "
+        "optional note; say 'add a unit field' to record the unit."
+    )
+    return _with_ops(plan, operations(meta_free(core)), words)
 
 
 def _form(core: str) -> str | None:

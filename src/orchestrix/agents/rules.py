@@ -91,7 +91,7 @@ class RulesPlanner:
     # --- building ---------------------------------------------------------------------------
 
     def _blueprint(self, plan: Plan, req: Request) -> tuple[Draft, list[str]]:
-        fields = req.fields
+        fields = req.fields or plan.fields
         kind = plan.kind
         if kind == "signup":
             return accounts.signup(fields, req.text, token=req.extras.token is not False)

@@ -32,7 +32,7 @@ VOCABULARY = wordset(
     hour hours unique optional required mandatory number integer boolean string between
     request requests limit limited rate external upstream weather integer description
     storing saving tracking listing managing creating updating deleting
-    logout unsubscribe todo todos
+    logout unsubscribe todo todos watchlist
     """
 )
 
@@ -104,6 +104,11 @@ def correct(word: str) -> str:
     """The vocabulary word a typo stands for, or the word itself."""
     if len(word) < 4 or word in VOCABULARY or word in NOT_NOUNS or not word.isalpha():
         return word
+    # Two letters swapped ("lsit", "tood", "logni") is the typo closest matching misses most.
+    for i in range(len(word) - 1):
+        swapped = f"{word[:i]}{word[i + 1]}{word[i]}{word[i + 2 :]}"
+        if swapped in VOCABULARY:
+            return swapped
     cutoff = 0.88 if len(word) < 5 else 0.84 if len(word) < 8 else 0.8
     match = difflib.get_close_matches(word, VOCABULARY, n=1, cutoff=cutoff)
     return match[0] if match else word
@@ -150,8 +155,15 @@ _IRREGULAR = {
     "analysis": "analysis",
     "canvas": "canvas",
     "rsvps": "rsvp",
+    "movies": "movie",
+    "cookies": "cookie",
+    "zombies": "zombie",
+    "selfies": "selfie",
+    "calories": "calorie",
 }
-_IRREGULAR_PLURAL = {v: k for k, v in _IRREGULAR.items() if k != v and k != "rsvps"}
+_IRREGULAR_PLURAL = {
+    v: k for k, v in _IRREGULAR.items() if k != v and k != "rsvps" and not k.endswith("ies")
+}
 
 
 def singular(word: str) -> str:
