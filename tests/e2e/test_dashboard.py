@@ -87,7 +87,7 @@ async def test_describe_run_deploy_reload_and_change(
         await expect(canvas.locator(f'[data-tool-id="{tool}"]')).to_be_visible()
     conversation = page.get_by_role("list", name="Conversation")
     await expect(conversation).to_contain_text("create a sign up api")
-    await expect(conversation).to_contain_text("Tools:")
+    await expect(conversation).to_contain_text("validation → hashPassword")
     assert await unnamed_controls(page) == []
 
     # Click a tool: the inspector shows its config.
@@ -188,8 +188,26 @@ async def test_describe_run_deploy_reload_and_change(
     await chat.press("Enter")
     await expect(sample.get_by_label(re.compile("phone", re.I))).to_be_visible(timeout=30_000)
     await expect(conversation).to_contain_text(re.compile("added field", re.I))
+    # The diff is listed once, below the message, not repeated in its text.
+    await expect(conversation).not_to_contain_text("Changes:")
     version = page.get_by_label("Breadcrumb").locator(".badge")
     await expect(version).to_have_text("v2")
+    # The deployment still serves v1: the banner says so and offers to redeploy v2.
+    await expect(page.get_by_test_id("deploy-behind")).to_contain_text("still serves v1")
+    await expect(page.get_by_role("button", name="Redeploy v2")).to_be_visible()
+
+    # Invalid input: the 400 answer lists every problem, beside its field and under the form.
+    await sample.get_by_label("email").fill("not-an-email")
+    await sample.get_by_label("password").fill("x")
+    await run.click()
+    last = sample.get_by_role("status", name="Last response")
+    await expect(last).to_contain_text("400", timeout=30_000)
+    await expect(last).to_contain_text("Validation failed")
+    problems = last.get_by_role("list", name="Problems in the input")
+    await expect(problems.get_by_role("listitem")).to_have_count(2)
+    await expect(sample.get_by_label("email")).to_have_attribute("aria-invalid", "true")
+    await expect(logs).to_contain_text("status 400")
+    await sample.get_by_role("button", name="Reset sample").click()
 
     # Edit a tool in the inspector, apply, Save: version 3.
     save = page.get_by_role("button", name="Save", exact=True)

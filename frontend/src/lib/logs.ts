@@ -29,7 +29,7 @@ export function useLogs() {
         id: nextId++,
         time: new Date(),
         type: ok ? "success" : "error",
-        message: `${label} finished with status ${result.status}${total !== undefined ? ` in ${ms(total)}` : ""}`,
+        message: `${label} finished with status ${result.status}${total !== undefined ? ` in ${ms(total)}` : ""}${ok ? "" : errorOf(result.body)}`,
         details: { status: result.status, body: result.body },
       },
     ];
@@ -47,6 +47,15 @@ export function useLogs() {
   }, []);
   const clear = useCallback(() => setEntries([]), []);
   return useMemo(() => ({ entries, add, addRun, clear }), [entries, add, addRun, clear]);
+}
+
+/** ": Validation failed (3 problems)" from an `{error, details}` body, or nothing. */
+function errorOf(body: unknown): string {
+  if (!body || typeof body !== "object" || Array.isArray(body)) return "";
+  const { error, details } = body as { error?: unknown; details?: unknown };
+  if (typeof error !== "string") return "";
+  const n = Array.isArray(details) ? details.length : 0;
+  return `: ${error}${n > 1 ? ` (${n} problems)` : n === 1 ? " (1 problem)" : ""}`;
 }
 
 function sumDurations(result: RunResult): number | undefined {

@@ -1,5 +1,8 @@
 // What the workflow page's dialogs say: a deployment's facts, an error with its details.
 
+import { JsonView } from "../components/JsonView";
+import { Problems, problemsOf } from "../components/Problems";
+
 export function DeployedFacts({ agentId, endpoint, copied }: { agentId?: string; endpoint?: string; copied: boolean }) {
   return (
     <dl className="facts">
@@ -16,12 +19,16 @@ export function DeployedFacts({ agentId, endpoint, copied }: { agentId?: string;
   );
 }
 
+/** The server's message, then every problem it listed; other details as expandable JSON. */
 export function ErrorBody({ message, details }: { message: string; details: unknown }) {
+  const problems = problemsOf(details);
   return (
     <>
       <p>{message}</p>
-      {details !== undefined && details !== null ? (
-        <pre className="dialog-details">{JSON.stringify(details, null, 2)}</pre>
+      {problems.length ? (
+        <Problems problems={problems} />
+      ) : details !== undefined && details !== null ? (
+        <JsonView value={details} open />
       ) : null}
     </>
   );

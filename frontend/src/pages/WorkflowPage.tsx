@@ -93,6 +93,7 @@ export function WorkflowPage({ serverId }: { serverId: string | null }) {
             onReset={wf.resetInput}
             onRun={wf.run}
             disabled={!wf.server || wf.running}
+            lastRun={wf.lastRun}
           />
         </aside>
       </div>

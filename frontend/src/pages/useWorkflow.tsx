@@ -141,13 +141,16 @@ export function useWorkflow(serverId: string | null) {
           const created = await api.createFromPrompt(message);
           const tools = orderedIds(created.spec);
           const assumptions = created.build?.assumptions ?? [];
+          const summary = created.build?.summary ?? `Created ${created.name}.`;
+          const chain = tools.join(" → ");
           const reply: ChatMessage = {
             id: messageId(),
             role: "assistant",
             intent: "create",
+            // The builder's summary usually names the chain already; say it once.
             text: [
-              created.build?.summary ?? `Created ${created.name}.`,
-              `Tools: ${tools.join(" → ")}.`,
+              summary,
+              ...(summary.includes(chain) ? [] : [`Tools: ${chain}.`]),
               ...assumptions.map((a) => `Assumed: ${a}`),
             ].join("\n"),
           };

@@ -58,7 +58,7 @@ export function ChatPanel({ wf }: { wf: Workflow }) {
         {wf.messages.map((m) => (
           <li key={m.id} className={`chat-message chat-${m.role}${m.error ? " chat-error" : ""}`}>
             <span className="visually-hidden">{m.role === "user" ? "You:" : "Orchestrix:"}</span>
-            <p>{m.text}</p>
+            <p>{m.diff && diffItems(m.diff).length ? withoutChangeList(m.text) : m.text}</p>
             {m.diff ? <DiffView diff={m.diff} /> : null}
           </li>
         ))}
@@ -96,10 +96,18 @@ const DIFF_PARTS: [keyof WorkflowDiff, string, string][] = [
   ["changedFields", "~", "changed field"],
 ];
 
-function DiffView({ diff }: { diff: WorkflowDiff & { changes?: DiffChange[] } }) {
+type Diff = WorkflowDiff & { changes?: DiffChange[] };
+
+/** The supervisor's reply ends with "Changes: ~ tool ...; + field ..." for plain-text clients;
+ * where the diff is listed below the message, the page shows that list once, not twice. */
+function withoutChangeList(text: string): string {
+  return text.replace(/\s*Changes: [\s\S]*$/, "");
+}
+
+function diffItems(diff: Diff) {
   // The builder's own list of changes says the most ("+ field phone: string, optional");
   // the per-kind lists are the fallback.
-  const items = diff.changes?.length
+  return diff.changes?.length
     ? diff.changes.map((c, i) => ({
         key: `${i}:${c.kind}:${c.name}`,
         kind: c.action,
@@ -116,6 +124,10 @@ function DiffView({ diff }: { diff: WorkflowDiff & { changes?: DiffChange[] } })
           detail: "",
         })),
       );
+}
+
+function DiffView({ diff }: { diff: Diff }) {
+  const items = diffItems(diff);
   if (!items.length) return null;
   return (
     <ul className="diff" aria-label="Changes">

@@ -1,6 +1,8 @@
 import { useState } from "react";
 
-import type { JsonObject, JsonSchema, JsonValue } from "../lib/types";
+import { JsonView } from "../components/JsonView";
+import { Problems, problemsOf, type Problem } from "../components/Problems";
+import type { JsonObject, JsonSchema, JsonValue, RunResult } from "../lib/types";
 
 interface Props {
   schema: JsonSchema | undefined;
@@ -9,12 +11,16 @@ interface Props {
   onReset: () => void;
   onRun: () => void;
   disabled: boolean;
+  lastRun?: RunResult | null;
 }
 
 /** The input schema as a form, filled with sample data; Enter in a field runs the workflow. */
-export function InputForm({ schema, value, onChange, onReset, onRun, disabled }: Props) {
+export function InputForm({ schema, value, onChange, onReset, onRun, disabled, lastRun }: Props) {
   const props = Object.entries(schema?.properties ?? {});
   const required = new Set(schema?.required ?? []);
+  const problems = lastRun && lastRun.status >= 400 ? problemsOf(bodyOf(lastRun).details) : [];
+  const byField = new Map<string, string>();
+  for (const p of problems) if (p.field && !byField.has(p.field)) byField.set(p.field, p.message);
   const set = (name: string, v: JsonValue) => onChange({ ...value, [name]: v });
 
   return (
@@ -35,12 +41,46 @@ export function InputForm({ schema, value, onChange, onReset, onRun, disabled }:
         }}
       >
         {props.map(([name, prop]) => (
-          <Field key={name} name={name} schema={prop} required={required.has(name)} value={value[name]} onChange={(v) => set(name, v)} />
+          <Field
+            key={name}
+            name={name}
+            schema={prop}
+            required={required.has(name)}
+            value={value[name]}
+            problem={byField.get(name)}
+            onChange={(v) => set(name, v)}
+          />
         ))}
         {/* A hidden submit button makes Enter in any field submit the form. */}
         <button type="submit" hidden tabIndex={-1} aria-hidden="true" />
       </form>
+      {lastRun ? <LastResponse run={lastRun} problems={problems} /> : null}
     </section>
+  );
+}
+
+function bodyOf(run: RunResult): { error?: unknown; message?: unknown; details?: unknown } {
+  return run.body && typeof run.body === "object" && !Array.isArray(run.body) ? run.body : {};
+}
+
+/** The last run's answer: its status, and for an error the message and every problem listed. */
+function LastResponse({ run, problems }: { run: RunResult; problems: Problem[] }) {
+  const ok = run.status < 400;
+  const body = bodyOf(run);
+  const message = typeof body.error === "string" ? body.error : typeof body.message === "string" ? body.message : null;
+  return (
+    <div className={`last-response ${ok ? "last-response-ok" : "last-response-error"}`} role="status" aria-label="Last response">
+      <div className="last-response-head">
+        <span className="last-response-label">Last response</span>
+        <span className={`status-code ${ok ? "status-ok" : "status-error"}`}>{run.status}</span>
+        {!ok && message ? <span className="last-response-message">{message}</span> : null}
+      </div>
+      {!ok && problems.length ? (
+        <Problems problems={problems} label="Problems in the input" />
+      ) : (
+        <JsonView value={run.body} summary="Body" open={!ok} />
+      )}
+    </div>
   );
 }
 
@@ -49,15 +89,21 @@ function Field({
   schema,
   required,
   value,
+  problem,
   onChange,
 }: {
   name: string;
   schema: JsonSchema;
   required: boolean;
   value: JsonValue | undefined;
+  problem?: string;
   onChange: (v: JsonValue) => void;
 }) {
   const id = `input-${name}`;
+  const errorId = `${id}-problem`;
+  const invalid = problem
+    ? { "aria-invalid": true as const, "aria-describedby": errorId }
+    : {};
   const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== "null") : schema.type;
   const hint = describe(schema);
   const label = (
@@ -74,7 +120,7 @@ function Field({
   let control: React.ReactNode;
   if (schema.enum?.length) {
     control = (
-      <select id={id} aria-required={required || undefined} value={String(value ?? "")} onChange={(e) => onChange(schema.enum?.find((o) => String(o) === e.target.value) ?? e.target.value)}>
+      <select id={id} {...invalid} aria-required={required || undefined} value={String(value ?? "")} onChange={(e) => onChange(schema.enum?.find((o) => String(o) === e.target.value) ?? e.target.value)}>
         {schema.enum.map((option) => (
           <option key={String(option)} value={String(option)}>
             {String(option)}
@@ -93,6 +139,7 @@ function Field({
     control = (
       <input
         id={id}
+        {...invalid}
         type="number"
         aria-required={required || undefined}
         value={value === null || value === undefined ? "" : String(value)}
@@ -108,6 +155,7 @@ function Field({
     control = (
       <input
         id={id}
+        {...invalid}
         type={schema.format === "email" ? "email" : schema.format === "date" ? "date" : "text"}
         value={value === null || value === undefined ? "" : String(value)}
         autoComplete="off"
@@ -120,6 +168,11 @@ function Field({
     <div className="field">
       {label}
       {control}
+      {problem ? (
+        <small className="field-problem" id={errorId}>
+          {problem}
+        </small>
+      ) : null}
       {hint ? <small className="muted">{hint}</small> : null}
     </div>
   );

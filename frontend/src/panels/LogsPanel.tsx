@@ -1,8 +1,17 @@
+import { useEffect, useRef } from "react";
+
 import { JsonView } from "../components/JsonView";
 import type { LogEntry } from "../lib/logs";
 
-/** Timestamp, type (info/success/error), message and expandable JSON details, newest last. */
+/** Timestamp, type (info/success/error), message and expandable JSON details, newest last (and kept in view). */
 export function LogsPanel({ entries, onClear }: { entries: LogEntry[]; onClear: () => void }) {
+  // New entries arrive at the bottom: keep the newest in view, as a terminal does.
+  const listRef = useRef<HTMLOListElement>(null);
+  const last = entries.at(-1)?.id ?? 0;
+  useEffect(() => {
+    const scroller = listRef.current?.closest(".tabpanel");
+    if (scroller) scroller.scrollTop = scroller.scrollHeight;
+  }, [last]);
   return (
     <div className="logs">
       <div className="logs-toolbar">
@@ -11,7 +20,7 @@ export function LogsPanel({ entries, onClear }: { entries: LogEntry[]; onClear: 
           Clear logs
         </button>
       </div>
-      <ol className="log-list" role="log" aria-label="Execution logs" aria-live="polite">
+      <ol className="log-list" ref={listRef} role="log" aria-label="Execution logs" aria-live="polite">
         {entries.length === 0 ? <li className="muted log-empty">Runs, saves and deployments are logged here.</li> : null}
         {entries.map((entry) => (
           <li key={entry.id} className={`log-entry log-${entry.type}`} data-log-type={entry.type}>
