@@ -229,11 +229,17 @@ async def test_describe_run_deploy_reload_and_change(
     await expect(versions).to_contain_text(stored["archestraAgentId"])
     await page.get_by_role("tab", name=re.compile("Execution logs")).click()
 
-    # Run the changed graph, then keep the picture for the README.
+    # Serve the saved version at the same endpoint, run it, then keep the picture for the
+    # README: a deployed workflow, up to date, with a successful run.
+    await page.get_by_role("button", name="Redeploy v3").click()
+    await expect(logs).to_contain_text("Redeployed version 3", timeout=30_000)
+    await expect(page.get_by_test_id("deploy-behind")).to_have_count(0)
+    finished = logs.get_by_text(re.compile(r"Run finished with status 201"))
+    before = await finished.count()
     await run.click()
-    await expect(logs).to_contain_text(
-        re.compile(r"Run finished with status \d{3}"), timeout=30_000
-    )
+    await expect(finished).to_have_count(before + 1, timeout=30_000)
+    await expect(last).to_contain_text("201")
+    await expect(sample.get_by_label("email")).not_to_have_attribute("aria-invalid", "true")
     await inspector.get_by_role("button", name="Close the inspector").click()
     await expect(sample.get_by_label(re.compile("phone", re.I))).to_be_in_viewport()
     await page.mouse.move(0, 0)
