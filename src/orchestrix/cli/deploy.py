@@ -24,8 +24,29 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from orchestrix.cli.app import app, console, err_console, fail, print_json, run_async
+from orchestrix.cli.app import (
+    app,
+    console,
+    database_label,
+    ensure_database,
+    ensure_port_free,
+    err_console,
+    fail,
+    print_json,
+    run_async,
+)
 from orchestrix.settings import Settings, get_settings
+
+BANNER = (
+    "Orchestrix host: deployed agents at http://{host}:{port}/agents/{{agentId}} (REST) and "
+    "/agents/{{agentId}}/mcp (MCP); database {database}"
+)
+
+LOCAL_NOTE = (
+    "The endpoint answers while `orchestrix serve` (or `orchestrix host`) runs over this "
+    "database at that address; on another address or port, set ORCHESTRIX_HOST_PUBLIC_URL "
+    "(the agent answers at /agents/{agentId} on any of them)."
+)
 
 TargetOption = Annotated[
     str | None,
@@ -70,6 +91,9 @@ def host_command(
             soft_wrap=True,
         )
     settings.resolved_database_url  # noqa: B018  (a bad URL fails here, as one line)
+    ensure_port_free(host, port)
+    ensure_database()
+    console.print(BANNER.format(host=host, port=port, database=database_label()), soft_wrap=True)
     uvicorn.run(
         "orchestrix.host.app:create_host_app_from_env",
         factory=True,
@@ -157,9 +181,8 @@ def deploy(
     as_json: JsonOption = False,
 ) -> None:
     """Deploy a server (or a spec file) as a hosted agent; refused while its tests fail."""
-    outcome = run_async(
-        _with_deployer(get_settings(), "deploy", server, target=target, owner=owner)
-    )
+    settings = get_settings()
+    outcome = run_async(_with_deployer(settings, "deploy", server, target=target, owner=owner))
     if not as_json and outcome.ok:
         console.print("deployed", style="green")
     _report(
@@ -173,6 +196,8 @@ def deploy(
             ("deployed at", "deployedAt"),
         ],
     )
+    if not as_json and (target or settings.resolved_deploy_target) == "local":
+        console.print(LOCAL_NOTE, style="dim", soft_wrap=True, markup=False)
 
 
 @app.command()

@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
-from orchestrix.cli.app import app, describe_error, fail, print_json, run_async
+from orchestrix.cli.app import (
+    app,
+    describe_error,
+    ensure_port_free,
+    fail,
+    print_json,
+    run_async,
+)
 from orchestrix.errors import NotFoundError, SpecError
 from orchestrix.settings import get_settings
 from orchestrix.spec.io import load_workflow
@@ -159,6 +166,7 @@ def mcp_command(
         stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
     if transport == "streamable-http":
+        ensure_port_free(host, port)
         run_async(_serve_http(resolved, namespace, host, port))
     else:
         run_async(_serve_stdio(resolved, namespace))

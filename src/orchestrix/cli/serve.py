@@ -8,8 +8,22 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from orchestrix.cli.app import app, console, fail, print_json, run_async
+from orchestrix.cli.app import (
+    app,
+    console,
+    database_label,
+    ensure_database,
+    ensure_port_free,
+    fail,
+    print_json,
+    run_async,
+)
 from orchestrix.settings import get_settings
+
+BANNER = (
+    "Orchestrix: the dashboard at http://{host}:{port}/, the API under /mcp/servers "
+    "(docs at /docs); database {database}"
+)
 
 token_app = typer.Typer(
     help="API tokens: the owner identity when ORCHESTRIX_AUTH=tokens.", no_args_is_help=True
@@ -51,6 +65,9 @@ def serve(
             "--allow-unauthenticated"
         )
     settings.resolved_database_url  # noqa: B018  (a bad URL fails here, as one line)
+    ensure_port_free(host, port)
+    ensure_database()
+    console.print(BANNER.format(host=host, port=port, database=database_label()), soft_wrap=True)
     uvicorn.run(
         "orchestrix.api:create_app",
         factory=True,
@@ -131,7 +148,8 @@ def token_list(
         console.print("No tokens.")
         return
     table = Table(title="API tokens")
-    for column in ("id", "owner", "name", "prefix", "created", "last used", "status"):
+    table.add_column("id", no_wrap=True, min_width=16)  # `token revoke` needs all of it
+    for column in ("owner", "name", "prefix", "created", "last used", "status"):
         table.add_column(column)
     for t in tokens:
         table.add_row(

@@ -24,16 +24,39 @@ def pydantic_problems(error: ValidationError, prefix: str = "") -> list[dict[str
     return problems
 
 
+def _kind(data: Any) -> str:
+    if data is None:
+        return "nothing (the document is empty)"
+    if isinstance(data, list):
+        return "a list"
+    if isinstance(data, str):
+        return "a string"
+    return f"a {type(data).__name__}"
+
+
 def parse_workflow(data: Any) -> Workflow:
     """Validate a decoded document as a workflow; every shape problem is listed at once."""
     if not isinstance(data, dict):
         raise SpecError(
-            "A workflow spec must be a mapping", [{"path": "", "message": "not an object"}]
+            f"A workflow spec must be a mapping (apiVersion, name, tools...), got {_kind(data)}"
         )
     try:
         return Workflow.model_validate(data)
     except ValidationError as e:
         raise SpecError("The workflow spec is not valid", pydantic_problems(e)) from e
+
+
+def syntax_problem(error: yaml.YAMLError | json.JSONDecodeError) -> str:
+    """A YAML or JSON syntax error as one line: where, then what."""
+    if isinstance(error, json.JSONDecodeError):
+        return f"line {error.lineno}, column {error.colno}: {error.msg}"
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    context = getattr(error, "context", None)
+    what = f"{problem} ({context})" if context else str(problem)
+    if mark is not None:
+        return f"line {mark.line + 1}, column {mark.column + 1}: {what}"
+    return what
 
 
 def loads_workflow(text: str, *, fmt: str = "yaml") -> Workflow:
@@ -42,7 +65,7 @@ def loads_workflow(text: str, *, fmt: str = "yaml") -> Workflow:
         data = json.loads(text) if fmt == "json" else yaml.safe_load(text)
     except (yaml.YAMLError, json.JSONDecodeError) as e:
         raise SpecError(
-            f"The spec is not valid {fmt.upper()}", [{"path": "", "message": str(e)}]
+            f"The spec is not valid {fmt.upper()}", [{"path": "", "message": syntax_problem(e)}]
         ) from e
     return parse_workflow(data)
 
@@ -51,11 +74,14 @@ def load_workflow(path: str | Path) -> Workflow:
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise SpecError(f"Cannot read {p}: it is not UTF-8 text") from e
     except OSError as e:
-        raise SpecError(
-            f"Cannot read {p}: {e.strerror}", [{"path": str(p), "message": str(e)}]
-        ) from e
-    return loads_workflow(text, fmt="json" if p.suffix.lower() == ".json" else "yaml")
+        raise SpecError(f"Cannot read {p}: {e.strerror or e}") from e
+    try:
+        return loads_workflow(text, fmt="json" if p.suffix.lower() == ".json" else "yaml")
+    except SpecError as e:
+        raise SpecError(f"{p}: {e.message[:1].lower()}{e.message[1:]}", e.details) from e
 
 
 def dumps_workflow(workflow: Workflow, *, fmt: str = "yaml") -> str:
