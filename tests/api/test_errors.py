@@ -57,7 +57,9 @@ def test_request_validation_lists_the_fields(client: httpx.Client) -> None:
     not_json = client.post(
         "/mcp/servers", content=b"{nope", headers={"content-type": "application/json"}
     )
-    assert_error(not_json, 422)
+    broken = assert_error(not_json, 422)
+    assert broken["error"] == "The request body is not valid JSON"
+    assert "at character 1" in broken["details"]["message"]  # type: ignore[index]
 
 
 def test_local_mode_needs_an_owner(client: httpx.Client) -> None:

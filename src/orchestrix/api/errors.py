@@ -87,7 +87,16 @@ async def _orchestrix_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return error_response(422, "The request is not valid", validation_details(exc.errors()))
+    errors = list(exc.errors())
+    broken = next((e for e in errors if e.get("type") == "json_invalid"), None)
+    if broken is not None:
+        loc = broken.get("loc", ())
+        reason = (broken.get("ctx") or {}).get("error") or broken.get("msg", "")
+        at = f" at character {loc[1]}" if len(loc) > 1 else ""
+        return error_response(
+            422, "The request body is not valid JSON", {"message": f"{reason}{at}"}
+        )
+    return error_response(422, "The request is not valid", validation_details(errors))
 
 
 _MESSAGES = {404: "Not found", 405: "Method not allowed"}
