@@ -14,6 +14,7 @@ import pytest
 
 from orchestrix.agents import NotUnderstood
 from orchestrix.agents.rules import RulesPlanner
+from orchestrix.agents.text import correct, corrected
 from orchestrix.runtime.checks import check_workflow
 from orchestrix.runtime.testing import run_workflow_tests
 from orchestrix.spec.models import Workflow
@@ -200,3 +201,27 @@ def test_typos_are_read_as_the_words_they_stand_for() -> None:
 
 def test_a_name_in_quotes_names_the_api() -> None:
     assert build('a todo api called "Chores"').name == "Chores"
+
+
+@pytest.mark.parametrize(
+    ("word", "fixed"),
+    [("lsit", "list"), ("tood", "todo"), ("logni", "login"), ("sigup", "signup")],
+)
+def test_a_misspelt_word_is_corrected(word: str, fixed: str) -> None:
+    assert correct(word) == fixed
+
+
+@pytest.mark.parametrize(
+    "word", ["sing", "sort", "rating", "manager", "even", "vent", "custom", "option", "uses"]
+)
+def test_an_english_word_is_never_corrected_to_a_known_one(word: str) -> None:
+    assert correct(word) == word
+
+
+def test_real_words_keep_their_meaning_in_a_request() -> None:
+    assert corrected("store the tunes our choir can sing") == "store the tunes our choir can sing"
+    assert build("store the tunes our choir can sing").tool("createTune") is not None
+    assert build("sing up api").name == "Signup API"  # the next word shows the typo
+    assert build("crate a todo").tool("createTodo") is not None
+    managers = build("store managers with a name and a team")
+    assert managers.tool("createManager") is not None

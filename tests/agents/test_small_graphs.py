@@ -222,3 +222,30 @@ async def test_a_daily_intake_is_dated_entries_of_an_amount(
     stores = {t.config.get("collection") for t in workflow.tools if t.type.startswith("db")}
     assert stores == {collection}
     await passes(workflow, services)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "collection", "fields"),
+    [
+        ("log my weekly mood", "moods", {"rating", "date"}),
+        ("track my daily expenses", "expenses", {"amount", "date", "category"}),
+        ("record my monthly expenses", "expenses", {"amount", "date", "category"}),
+        ("keep a daily journal entry api", "journals", set()),
+    ],
+)
+async def test_how_often_is_not_part_of_the_things_name(
+    prompt: str, collection: str, fields: set[str], services: Services
+) -> None:
+    workflow = PLANNER.generate(prompt).workflow
+    stores = {t.config.get("collection") for t in workflow.tools if t.type.startswith("db")}
+    assert stores == {collection}
+    assert fields <= set(workflow.input_schema["properties"])
+    await passes(workflow, services)
+
+
+async def test_a_mood_is_a_rating_from_1_to_5_on_a_date(services: Services) -> None:
+    workflow = PLANNER.generate("log my weekly mood").workflow
+    props = workflow.input_schema["properties"]
+    assert props["rating"]["minimum"] == 1 and props["rating"]["maximum"] == 5
+    assert props["date"]["format"] == "date"
+    assert {"rating", "date"} <= set(workflow.input_schema["required"])

@@ -9,7 +9,9 @@ built in two turns come out alike.
 from __future__ import annotations
 
 import copy
+import json
 import re
+from dataclasses import replace
 from typing import Any
 
 from orchestrix.agents.fields import MISSING, FieldSpec
@@ -263,6 +265,7 @@ def remove_field(draft: Draft, name: str) -> str:
     }
     hash_refs = [re.compile(rf"\bsteps\.{re.escape(h)}\b") for h in hashers]
     store = draft.primary_store()
+    generated: set[str] = set()
     for tool in draft.ordered():
         if tool["id"] in hashers:
             continue
@@ -272,6 +275,11 @@ def remove_field(draft: Draft, name: str) -> str:
             values = config.get(key, {})
             for field_name in list(values):
                 value = values[field_name]
+                fallback = _fallback(value, name) if tool["type"] == "dbInsert" else None
+                if fallback is not None:
+                    values[field_name] = fallback  # "input.code ?? shortId(7)": always generated
+                    generated.add(field_name)
+                    continue
                 if (
                     field_name == name
                     or _mentions(value, pattern)
@@ -291,7 +299,9 @@ def remove_field(draft: Draft, name: str) -> str:
             body = config.get("body")
             if isinstance(body, dict):
                 config["body"] = {
-                    k: v for k, v in body.items() if k != name and not _mentions(v, pattern)
+                    k: v
+                    for k, v in body.items()
+                    if (k != name or k in generated) and not _mentions(v, pattern)
                 }
             continue
         if tool["type"] == "sendEmail":
@@ -311,13 +321,42 @@ def remove_field(draft: Draft, name: str) -> str:
     draft.schema["required"] = [r for r in draft.required if r != name]
     for names in _rule_lists(draft):
         names[:] = [r for r in names if r != name]
-    draft.data["tests"] = [t for t in draft.tests if not _about(t, spec)]
+    draft.data["tests"] = [
+        t for t in draft.tests if not _about(t, spec) and not _relied_on(t, name, generated)
+    ]
     for test in draft.tests:
         test.get("input", {}).pop(name, None)
         body = test.get("expect", {}).get("body")
         if isinstance(body, dict):
             body.pop(name, None)
     return f"Removed the field {name} from the input, the stored record and the tests."
+
+
+def _fallback(value: Any, name: str) -> str | None:
+    """``{{ input.code ?? shortId(7) }}`` -> ``{{ shortId(7) }}``: what is stored without it."""
+    if not isinstance(value, str):
+        return None
+    match = re.fullmatch(
+        r"\{\{\s*input\." + re.escape(name) + r"\s*\?\?\s*(.+?)\s*\}\}", value.strip()
+    )
+    if match is None or _mentions(match.group(1), _input_ref(name)):
+        return None
+    if re.search(r"\b(?:steps|input)\.", match.group(1)):
+        return None  # "input.title ?? steps.findTodo.title": an update keeping the old value
+    return "{{ " + match.group(1) + " }}"
+
+
+def _relied_on(test: dict[str, Any], name: str, generated: set[str]) -> bool:
+    """A test that gave a value the graph now generates itself, and checked what it gave."""
+    if not generated or name not in test.get("input", {}):
+        return False
+    given = test["input"][name]
+    if _status(test) == 409:
+        return True
+    body = test.get("expect", {}).get("body")
+    return isinstance(body, dict) and any(
+        isinstance(v, str) and str(given) in v for v in body.values()
+    )
 
 
 def _drop_refs(text: str, pattern: re.Pattern[str]) -> str:
@@ -507,6 +546,37 @@ def set_unique(draft: Draft, name: str, unique: bool) -> str:
     return f"{name} must now be unique: a second record with the same {spec.words} answers 409."
 
 
+def require_https(draft: Draft, name: str) -> str:
+    """A URL field that must start with https://, with a test of a plain http URL."""
+    spec = _require_field(draft, name)
+    summary = change_field(draft, name, replace(spec, pattern="^https://", notes=[]))
+    success = draft.success_test()
+    if success is not None and name in success.get("input", {}):
+        given = dict(success["input"])
+        given[name] = "http://example.com/plain"
+        headers = success.get("headers")
+        draft.add_test(
+            f"rejects a {label(name)} that is not https", given, 400, headers=dict(headers or {})
+        )
+    return summary
+
+
+def set_default(draft: Draft, name: str, value: Any) -> str:
+    old = _require_field(draft, name)
+    if old.secret:
+        raise EditRefused(f"{name} is a password; it cannot have a default.")
+    if old.enum and value not in old.enum:
+        raise EditRefused(f"{name} is one of {', '.join(map(str, old.enum))}; not {value!r}.")
+    if not _accepts(draft, name, value):
+        raise EditRefused(f"{value!r} is not a valid {name} ({old.kind_words()}).")
+    new = replace(old, default=value, required=False)
+    summary = change_field(draft, name, new)
+    if old.required:
+        set_required(draft, name, False)
+    del summary
+    return f"{name} now defaults to {json.dumps(value)} when it is left out."
+
+
 def change_field(draft: Draft, name: str, new: FieldSpec) -> str:
     old = _require_field(draft, name)
     schema = new.schema()
@@ -516,7 +586,13 @@ def change_field(draft: Draft, name: str, new: FieldSpec) -> str:
     if store is not None:
         key = "document" if store["type"] == "dbInsert" else "set"
         values = store.get("config", {}).get(key, {})
-        if name in values and not old.secret:
+        generated = _fallback(values.get(name), name)
+        if generated is not None:
+            # "{{ input.code ?? shortId(7) }}": keep the fallback, sized to a fixed length.
+            size = new.max_length if new.max_length and new.max_length == new.min_length else None
+            if size is not None:
+                values[name] = re.sub(r"shortId\(\d+\)", f"shortId({size})", values[name])
+        elif name in values and not old.secret:
             values[name] = _stored_value(new, draft)
     new.required, new.unique = old.required, old.unique
     for test in draft.tests:
@@ -527,12 +603,17 @@ def change_field(draft: Draft, name: str, new: FieldSpec) -> str:
             inputs[name] = new.invalid()[0]
             continue
         if not _accepts(draft, name, inputs[name]):
+            given = inputs[name]
             inputs[name] = new.sample()
             body = test.get("expect", {}).get("body")
             if isinstance(body, dict) and name in body:
                 body[name] = inputs[name]
+            if isinstance(body, dict) and isinstance(given, str) and given:
+                for key, value in body.items():
+                    if key != name and isinstance(value, str) and given in value:
+                        body[key] = value.replace(given, str(inputs[name]))
     _invalid_test(draft, new)
-    return f"{name} is now {new.kind_words()}."
+    return f"{name} is now {new.kind_words()}{new.length_words()}."
 
 
 # --- tools -------------------------------------------------------------------------------
@@ -559,6 +640,29 @@ def add_email(draft: Draft, kind: str, to: str | None = None) -> str:
     after = store["id"] if store is not None else draft.last_before_response()
     # In a graph whose action picks the operation, mail goes out when a record is created.
     guard = store.get("when") if store is not None and _action_graph(draft) else None
+    if kind == "copy":
+        recipient = _email_field(draft)
+        if recipient is None:
+            raise EditRefused("There is no email field to send a copy to.")
+        tool_id = draft.unique_id("sendCopy")
+        lines = [
+            f"{n}: {ref(field_path('input', n))}" for n in draft.properties if "password" not in n
+        ]
+        draft.add(
+            tool_id,
+            "sendEmail",
+            {
+                "to": ref(f"input.{recipient}"),
+                "subject": f"We got your message - {app}",
+                "text": f"Hi {_name_expr(draft)}, this is a copy of what you sent us:\n\n"
+                + "\n".join(lines),
+            },
+            after=after,
+            when=_and_guard(
+                guard, None if recipient in draft.required else f"input.{recipient} != null"
+            ),
+        )
+        return f"Added {tool_id}: a copy of the request to {recipient} after {after}."
     if kind == "welcome":
         recipient = _email_field(draft)
         if recipient is None:
@@ -596,6 +700,44 @@ def add_email(draft: Draft, kind: str, to: str | None = None) -> str:
     return f"Added {tool_id}: an email to {address} with the request's fields."
 
 
+def change_recipient(draft: Draft, to: str) -> str:
+    """ "notify me at x@y.z instead": the owner's emails go to the new address."""
+    tools = [
+        t
+        for t in draft.of_type("sendEmail")
+        if "welcome" not in t["id"].lower() and "{{" not in str(t.get("config", {}).get("to", ""))
+    ]
+    if not tools:
+        return add_email(draft, "notify", to)
+    olds = sorted({str(t.get("config", {}).get("to")) for t in tools})
+    for tool in tools:
+        tool.setdefault("config", {})["to"] = to
+    ids = ", ".join(t["id"] for t in tools)
+    return f"{ids} now emails {to} (was {', '.join(olds)})."
+
+
+def set_token_lifetime(draft: Draft, seconds: int) -> str:
+    tool = draft.first("jwtGenerate")
+    if tool is None:
+        raise EditRefused("This graph issues no token; say 'return a token too' to add one.")
+    if seconds < 1:
+        raise EditRefused("A token must last at least a second.")
+    config = tool.setdefault("config", {})
+    old = config.get("expiresIn")
+    config["expiresIn"] = seconds
+    was = f" (was {_duration(int(old))})" if isinstance(old, int) else ""
+    return f"{tool['id']}'s tokens now last {_duration(seconds)}{was}."
+
+
+def _duration(seconds: int) -> str:
+    """``86400`` -> ``24 hours``, ``604800`` -> ``7 days``, ``90`` -> ``90 seconds``."""
+    for size, word in ((86400, "day"), (3600, "hour"), (60, "minute"), (1, "second")):
+        if seconds % size == 0 and (seconds // size < 48 or size == 86400):
+            n = seconds // size
+            return f"{n} {word}" + ("" if n == 1 else "s")
+    return f"{seconds} seconds"
+
+
 def remove_email(draft: Draft, kind: str | None = None) -> str:
     tools = draft.of_type("sendEmail")
     if kind == "welcome":
@@ -609,11 +751,15 @@ def remove_email(draft: Draft, kind: str | None = None) -> str:
     return f"Removed {', '.join(t['id'] for t in tools)}: no email is sent any more."
 
 
-def set_rate_limit(draft: Draft, limit: int, window: int) -> str:
+def set_rate_limit(draft: Draft, limit: int, window: int, per: str | None = None) -> str:
+    """``per`` names an input field to count by ("per email"); otherwise each client counts."""
     if limit < 1 or window < 1:
         raise EditRefused("A rate limit needs at least one request per window.")
+    if per is not None and per not in draft.properties:
+        raise EditRefused(f"There is no {per} field to count requests by.")
+    key = CLIENT_KEY if per is None else CLIENT_KEY.replace("{{ ", "{{ input." + per + " ?? ", 1)
     config = {
-        "key": CLIENT_KEY,
+        "key": key,
         "limit": limit,
         "window": window,
         "message": "Too many requests, please try again later",
@@ -630,7 +776,8 @@ def set_rate_limit(draft: Draft, limit: int, window: int) -> str:
         )
         verb = "Added"
     fit_rate_limit_tests(draft)
-    return f"{verb} a rate limit of {limit} requests per {_window_words(window)} per client."
+    who = "per client" if per is None else f"per {per} (per client when there is none)"
+    return f"{verb} a rate limit of {limit} requests per {_window_words(window)} {who}."
 
 
 def _window_words(seconds: int) -> str:
@@ -845,6 +992,8 @@ def set_status(draft: Draft, status: int) -> str:
         )
     config = response.setdefault("config", {})
     old = int(config.get("status", 200))
+    if old == status:
+        raise EditRefused(f"It already answers {status} on success.")
     config["status"] = status
     for test in draft.tests:
         if _status(test) == old:
@@ -861,6 +1010,8 @@ def respond_with(draft: Draft, names: list[str], *, only: bool) -> str:
     source = (draft.primary_store() or draft.first("dbFind") or {}).get("id")
     if not isinstance(body, dict):
         body = _body_as_fields(draft, source) if source else {}
+    if not only and all(n in body for n in names):
+        raise EditRefused(f"The answer already carries {', '.join(names)}.")
     new_body = {} if only else dict(body)
     for name in names:
         if name in body:
@@ -869,6 +1020,8 @@ def respond_with(draft: Draft, names: list[str], *, only: bool) -> str:
             new_body[name] = ref(f"steps.{source}.id")
         elif name in draft.properties and "password" not in name.lower():
             new_body[name] = ref(field_path(f"steps.{source}", name) if source else f"input.{name}")
+        elif source and draft.primary_store() is None and "password" not in name.lower():
+            new_body[name] = ref(field_path(f"steps.{source}", name))  # the found record's
         else:
             raise EditRefused(f"There is no {name} to return.")
     config["body"] = new_body

@@ -84,6 +84,12 @@ KNOWN: dict[str, list[FieldSpec]] = {
     "transaction": [_f("amount", "req"), _f("description"), _f("date", "req")],
     "meal": [_f("name", "req"), _f("calories"), _f("date")],
     "workout": [_f("type", "req"), _f("duration", "req"), _f("date")],
+    "mood": [
+        _f("rating", "req", minimum=1, maximum=5),
+        _f("date", "req"),
+        _f("mood", enum=["great", "good", "okay", "low", "bad"]),
+        _f("note"),
+    ],
     "habit": [_f("name", "req"), _f("frequency", enum=["daily", "weekly"], default="daily")],
     "goal": [_f("title", "req"), _f("targetDate"), _f("done")],
     "place": [_f("name", "req"), _f("address"), _f("city")],

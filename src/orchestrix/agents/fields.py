@@ -310,7 +310,7 @@ class FieldSpec:
                 "email": "an email address",
                 "date": "a date",
                 "date-time": "a date and time",
-                "uri": "a URL",
+                "uri": "an https URL" if (self.pattern or "").startswith("^https") else "a URL",
                 "time": "a time",
             }.get(self.format, self.format)
         if self.type in {"integer", "number"}:
@@ -331,6 +331,21 @@ class FieldSpec:
         if self.pattern and "phone" in self.name.lower():
             return "a phone number"
         return "text"
+
+    def length_words(self) -> str:
+        """``, 10 to 5000 characters`` for text with a length range; empty otherwise."""
+        if self.type != "string" or self.secret or self.enum or self.format:
+            return ""
+        low = self.min_length if self.min_length and self.min_length > 1 else None
+        if low is not None and self.max_length is not None:
+            if low == self.max_length:
+                return f", exactly {low} characters"
+            return f", {low} to {self.max_length} characters"
+        if low is not None:
+            return f", at least {low} characters"
+        if self.max_length is not None:
+            return f", at most {self.max_length} characters"
+        return ""
 
 
 def _num(value: float | int) -> str:

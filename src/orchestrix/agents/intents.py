@@ -49,8 +49,11 @@ _EXTRA_PHRASES = re.compile(
 )
 _DET = (
     r"(?:(?:a|an|the|my|our|your|their|new|all|some|single|one|existing|every|each|of|simple|"
-    r"basic|list|lists|set|sets|bunch|collection|library|catalog|catalogue|database)\s+)*"
+    r"basic|list|lists|set|sets|bunch|collection|library|catalog|catalogue|database|"
+    r"daily|weekly|monthly|yearly|annual|hourly|nightly)\s+)*"
 )
+#: "my daily expenses", "a weekly mood": how often, not part of the thing's name.
+_FREQUENCY = {"daily", "weekly", "monthly", "yearly", "annual", "hourly", "nightly"}
 _VERBS = wordset(
     "create creates add adds store stores save saves record records track tracks manage manages "
     "list lists get gets fetch fetches retrieve retrieves update updates edit edits delete "
@@ -114,6 +117,7 @@ _NOT_ENTITY = NOT_NOUNS | {
     "everything",
     "welcome",
     *_CONTAINERS,
+    *_FREQUENCY,
 }
 _OPS = {
     "create": (

@@ -13,12 +13,13 @@ import re
 from dataclasses import replace
 
 from orchestrix.agents import edits
+from orchestrix.agents.edits import EditRefused
 from orchestrix.agents.field_parser import NAME_ALIASES, parse_fields, parse_item
-from orchestrix.agents.fields import FieldSpec
+from orchestrix.agents.fields import LINKS, LISTS, MONEY, FieldSpec
 from orchestrix.agents.graph import Draft
 from orchestrix.agents.request import read_email, read_rate, restore_case
 from orchestrix.agents.results import NotUnderstood
-from orchestrix.agents.text import camel, label, normalize, quoted
+from orchestrix.agents.text import ENGLISH, NUMBER, camel, label, normalize, quoted, to_number
 
 EXAMPLES = [
     "add a phone number field",
@@ -94,7 +95,15 @@ def resolve(draft: Draft, phrase: str) -> str | None:
     close = difflib.get_close_matches(
         phrase.replace(" ", "").lower(), list(lowered), n=1, cutoff=0.8
     )
-    return lowered[close[0]] if close else None
+    if close:
+        return lowered[close[0]]
+    words = phrase.split()
+    if len(words) == 2 and words[0] in _QUALIFIERS and words[1] in draft.properties:
+        return words[1]  # "the custom code", "the short code": the code field
+    return None
+
+
+_QUALIFIERS = {"custom", "short", "optional", "new", "current", "user's", "users", "their", "own"}
 
 
 def _names(draft: Draft, phrase: str) -> list[str]:
@@ -144,6 +153,13 @@ def _operations(draft: Draft, text: str) -> str | None:
     return keep_operations(draft, named)
 
 
+#: "add a phone field and make it optional": "it" is the field the message just named.
+_ABOUT_IT = re.compile(
+    r"^(?:make|set)\s+it\s+(?:required|optional|mandatory|unique|not required|a |an |from |"
+    r"between |at |one of )|^it\s+(?:should|must|has to|needs to|is)\b"
+)
+
+
 def apply_message(draft: Draft, message: str) -> list[str]:
     whole = _operations(draft, normalize(message).strip(" .!"))
     if whole is not None:
@@ -152,8 +168,14 @@ def apply_message(draft: Draft, message: str) -> list[str]:
     if not clauses:
         raise NotUnderstood("Say what to change, for example 'add a phone number field'.", EXAMPLES)
     summaries = []
+    last: str | None = None
     for clause in clauses:
+        if last is not None and _ABOUT_IT.match(clause):
+            clause = re.sub(r"\bit\b", last, clause, count=1)
+        before = set(draft.properties)
         summary = apply_clause(draft, clause, message)
+        added = [n for n in draft.properties if n not in before]
+        last = added[-1] if added else last
         if summary is None:
             raise NotUnderstood(
                 f"I could not tell what to change from {clause!r}. I can add, remove, rename or "
@@ -177,6 +199,7 @@ def apply_clause(draft: Draft, clause: str, original: str) -> str | None:
         _message,
         _response_fields,
         _keep_operations,
+        _default,
         _remove_field,
         _required,
         _unique,
@@ -230,7 +253,8 @@ def _rename_field(draft: Draft, clause: str, original: str) -> str | None:
     target = re.sub(r"\b(?:field|the|a|an)\b", " ", target).strip(" '\"")
     new = (
         target
-        if re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", target) and not target.islower()
+        if (re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", target) and not target.islower())
+        or re.fullmatch(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+", target)
         else camel(target.split())
     )
     if not new:
@@ -251,7 +275,13 @@ def _rate_limit(draft: Draft, clause: str, _original: str) -> str | None:
     rate, assumed = read_rate(clause)
     if rate is None:
         return None
-    summary = edits.set_rate_limit(draft, *rate)
+    per_field = re.search(
+        r".*\b(?:per|by|for each|each)\s+(?:the\s+)?([a-z][a-z]*?)(?:\s+address)?$", clause
+    )
+    per = None
+    if per_field is not None and per_field.group(1) not in {"client", "ip", "user", "caller"}:
+        per = resolve(draft, per_field.group(1))
+    summary = edits.set_rate_limit(draft, *rate, per=per)
     return summary + (" (No numbers were given: 10 per minute.)" if assumed else "")
 
 
@@ -278,9 +308,23 @@ def _auth(draft: Draft, clause: str, _original: str) -> str | None:
     return None
 
 
+_LIFETIME = re.compile(
+    r"\b(?:jwts?|tokens?|sessions?)\b.*\b(?:last|lasts|expire|expires|valid|good|lifetime|expiry)"
+    r"\b.*?\b(" + NUMBER + r")\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?)\b"
+)
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
 def _token(draft: Draft, clause: str, _original: str) -> str | None:
-    if not re.search(r"\b(?:jwt|token|access token)\b", clause):
+    if not re.search(r"\b(?:jwts?|tokens?|access token|sessions?)\b", clause):
         return None
+    lifetime = _LIFETIME.search(clause)
+    if lifetime is not None:
+        amount = to_number(lifetime.group(1))
+        unit = _SECONDS[lifetime.group(2)[0]]
+        if amount is None:
+            return None
+        return edits.set_token_lifetime(draft, int(amount * unit))
     if re.search(r"\b(?:remove|drop|delete|no|without|don't|do not|stop|no longer)\b", clause):
         return edits.remove_token(draft)
     if re.search(
@@ -291,8 +335,20 @@ def _token(draft: Draft, clause: str, _original: str) -> str | None:
 
 
 def _email(draft: Draft, clause: str, _original: str) -> str | None:
+    if re.search(
+        r"\b(?:copy|confirmation|receipt)\b.*\b(?:sender|them|submitter|the person|the user|"
+        r"whoever)\b|\b(?:send|email)\s+(?:the sender|them)\b",
+        clause,
+    ) and not re.search(r"\b(?:remove|drop|delete|no|without|do not|stop|no longer)\b", clause):
+        return edits.add_email(draft, "copy")
     if not re.search(r"\b(?:e-?mails?|mail|notify|notification|notifications|alert)\b", clause):
         return None
+    if re.match(
+        r"^(?:also\s+)?(?:return|include|respond with|answer with|show|don't return|do not return"
+        r"|stop returning)\b(?!.*\b(?:send|notify)\b)",
+        clause,
+    ):
+        return None  # "also return the email": the answer's fields
     kind_hint = (
         "welcome"
         if re.search(r"\b(?:welcome|confirmation|thank)", clause)
@@ -317,6 +373,8 @@ def _email(draft: Draft, clause: str, _original: str) -> str | None:
         return None
     kind, to = read_email(clause)
     kind = kind or kind_hint
+    if to is not None and re.search(r"\binstead\b", clause) and kind != "welcome":
+        return edits.change_recipient(draft, to)
     if kind is None:
         kind = "welcome" if edits._email_field(draft) else "notify"
     return edits.add_email(draft, kind, to)
@@ -370,17 +428,68 @@ def _response_fields(draft: Draft, clause: str, _original: str) -> str | None:
 
 
 def _response_names(draft: Draft, phrase: str) -> list[str]:
+    phrase = re.sub(
+        r"\b(?:the )?(?:user's|users'|user|new user's|person's|their|his|her|its|record's)\s+",
+        "",
+        phrase,
+    )
     names = []
     for part in re.split(r"\s*(?:,|\band\b)\s*", phrase):
         part = part.strip()
         if part in {"id", "the id", "its id"}:
             names.append("id")
             continue
-        name = resolve(draft, part)
+        name = resolve(draft, part) or _record_field(draft, part)
         if name is None:
             return []
         names.append(name)
     return names
+
+
+def _record_field(draft: Draft, part: str) -> str | None:
+    """ "the user's name" on a login: a field of the record it finds, not of the input."""
+    if draft.primary_store() is not None or draft.first("dbFind") is None:
+        return None
+    words = part.split()
+    if not 1 <= len(words) <= 2 or not all(w.isalpha() for w in words):
+        return None
+    name = camel(words)
+    return None if "password" in name.lower() or name in {"it", "them"} else name
+
+
+_DEFAULT = re.compile(
+    r"^(?:make\s+|set\s+)?(?:the\s+)?(.+?)(?:\s+field)?\s+(?:should\s+|must\s+|will\s+)?"
+    r"defaults?\s+(?:to|as)\s+(.+)$|^(?:set|make|change)\s+(?:the\s+)?default\s+(?:of|for)\s+"
+    r"(?:the\s+)?(.+?)(?:\s+field)?\s+(?:to|as)\s+(.+)$"
+)
+
+
+def _default(draft: Draft, clause: str, original: str) -> str | None:
+    """ "done should default to false": the value stored when the field is left out."""
+    match = _DEFAULT.match(clause)
+    if match is None:
+        return None
+    phrase, raw = (match.group(1), match.group(2)) if match.group(1) else match.group(3, 4)
+    name = resolve(draft, phrase)
+    if name is None:
+        return None
+    spec = draft.field(name)
+    assert spec is not None
+    raw = raw.strip(" '\"")
+    value: object
+    if spec.type == "boolean":
+        if raw not in {"true", "false", "yes", "no"}:
+            raise EditRefused(f"{name} is true or false; {raw!r} cannot be its default.")
+        value = raw in {"true", "yes"}
+    elif spec.type in {"integer", "number"}:
+        number = to_number(raw)
+        if number is None:
+            raise EditRefused(f"{name} is a number; {raw!r} cannot be its default.")
+        value = number
+    else:
+        texts = quoted(original)
+        value = texts[-1] if texts else raw
+    return edits.set_default(draft, name, value)
 
 
 def _remove_field(draft: Draft, clause: str, _original: str) -> str | None:
@@ -433,6 +542,7 @@ def _required(draft: Draft, clause: str, _original: str) -> str | None:
             continue
         names = _names(draft, match.group(name_group))
         if not names:
+            _no_such_field(draft, match.group(name_group))
             return None
         if word_group == -1:
             required = False
@@ -441,6 +551,18 @@ def _required(draft: Draft, clause: str, _original: str) -> str | None:
             required = word in {"required", "mandatory", "require"}
         return " ".join(edits.set_required(draft, n, required) for n in names)
     return None
+
+
+def _no_such_field(draft: Draft, phrase: str) -> None:
+    """A short phrase that names no field: say so, and which fields there are."""
+    words = re.sub(r"\b(?:the|a|an|field|fields)\b", " ", phrase).split()
+    if not words or len(words) > 3 or words[0] in {"it", "this", "that", "them"}:
+        return None
+    thing = " ".join(words)
+    raise EditRefused(
+        f"There is no {thing} field (the fields are {', '.join(draft.properties)}); say "
+        f"'add an optional {thing} field' to add one."
+    )
 
 
 def _unique(draft: Draft, clause: str, _original: str) -> str | None:
@@ -471,7 +593,43 @@ def _unique(draft: Draft, clause: str, _original: str) -> str | None:
     return " ".join(edits.set_unique(draft, n, True) for n in names)
 
 
+_STRONG_PASSWORD = re.compile(
+    r"^(?:require|requires|need|needs|ask for|use|make it)\s+(?:a |an )?(?:strong |secure |long"
+    r" |longer )*(password)s?\s+(?:of|with|that has|that is|having)\s+(.+)$"
+)
+_CHOICES = re.compile(r"^[a-z0-9_]+(?:\s*(?:,|\bor\b|,\s*or\b)\s*[a-z0-9_]+)+$")
+
+
 def _constrain(draft: Draft, clause: str, _original: str) -> str | None:
+    strong = _STRONG_PASSWORD.match(clause)
+    if strong is not None:
+        rest = strong.group(2)
+        if not re.match(r"(?:at least|at most|min|max|between|from|exactly)\b", rest):
+            rest = f"at least {rest}"
+        clause = f"{strong.group(1)} {rest}"
+    # "passwords need at least 12 characters": plural names and "need" read as "must have".
+    clause = re.sub(r"^(?:the\s+)?passwords\b", "password", clause)
+    # "make the code 6 characters": exactly that long.
+    clause = re.sub(
+        r"^((?:make|set)\s+(?:the\s+)?.+?)\s+(\d+)\s+(?:characters|chars|letters|digits)"
+        r"(?: long)?$",
+        r"\1 exactly \2 characters long",
+        clause,
+    )
+    https = re.match(
+        r"^(?:only\s+(?:allow|accept)\s+https\s+(.+?)s?|(?:the\s+)?(.+?)s?\s+(?:must|should|has to)"
+        r"\s+(?:be|use|start with)\s+https)$",
+        clause,
+    )
+    if https is not None:
+        name = resolve(draft, https.group(1) or https.group(2))
+        spec = draft.field(name) if name else None
+        if name is None or spec is None or spec.format != "uri":
+            return None
+        return edits.require_https(draft, name)
+    clause = re.sub(
+        r"\b(?:need|needs|need to|needs to) (?:have |be )?(?=at |between |from )", "", clause
+    )
     match = re.match(
         r"^(?:make|change|set|turn)\s+(?:the\s+)?(.+?)(?:\s+field)?\s+(?:to\s+|into\s+)?(?:a "
         r"|an )?"
@@ -500,6 +658,7 @@ def _constrain(draft: Draft, clause: str, _original: str) -> str | None:
         r"((?:should|must|can|has to|needs to|to)\s+(?:be\s+|have\s+)?.+|(?:from|between|at"
         r" least|at most|"
         r"up to|max|min|maximum|minimum|one of|either|no more than|less than|more than|under|over|"
+        r"exactly|"
         r"positive|non-negative)\b.*)$",
         clause,
     )
@@ -513,6 +672,8 @@ def _constrain(draft: Draft, clause: str, _original: str) -> str | None:
     rest = re.sub(
         r"^(?:to\s+)?(?:should|must|can|has to|needs to)?\s*(?:be|have)?\s*", "", match.group(2)
     )
+    if _CHOICES.match(rest) and not re.search(r"\d", rest):
+        rest = f"one of {rest}"  # "priority should be low, medium or high"
     parsed = parse_item(f"{label(name)} {rest}")
     if parsed is None:
         return None
@@ -537,6 +698,8 @@ def _constrain(draft: Draft, clause: str, _original: str) -> str | None:
         if base.default is not None and base.default not in parsed.enum:
             base.default = None
     if not changed:
+        if any(getattr(parsed, a) is not None for a in ("minimum", "maximum", "enum")):
+            raise EditRefused(f"{name} is already {old.kind_words()}{old.length_words()}.")
         return None
     return edits.change_field(draft, name, base)
 
@@ -545,6 +708,51 @@ def _infer_schema(name: str) -> dict[str, object]:
     from orchestrix.agents.fields import infer
 
     return infer(name).schema()
+
+
+#: Field words whose swapped-letter typos ("phnoe", "adress") are read as them.
+_FIELD_WORDS = frozenset(
+    {
+        "phone",
+        "email",
+        "address",
+        "name",
+        "price",
+        "title",
+        "description",
+        "birthday",
+        "company",
+        "website",
+        "username",
+        "amount",
+        "quantity",
+        "category",
+        "rating",
+        "comment",
+        "notes",
+        "message",
+        "country",
+        "city",
+        "avatar",
+        "status",
+        "priority",
+        "number",
+    }
+    | MONEY
+    | LINKS
+    | LISTS
+)
+
+
+def _field_word(word: str) -> str:
+    """ "phnoe" -> "phone": two letters swapped in a field word, unless it is a word itself."""
+    if word in _FIELD_WORDS or word in ENGLISH:
+        return word
+    for i in range(len(word) - 1):
+        swapped = f"{word[:i]}{word[i + 1]}{word[i]}{word[i + 2 :]}"
+        if swapped in _FIELD_WORDS:
+            return swapped
+    return word
 
 
 def _add_field(draft: Draft, clause: str, original: str) -> str | None:
@@ -562,6 +770,7 @@ def _add_field(draft: Draft, clause: str, original: str) -> str | None:
         r"\b(?:fields?|too|as well|also|to it|to the (?:api|form|input))\b", " ", match.group(1)
     )
     rest = re.sub(r"\bcalled\b|\bnamed\b", " ", rest)
+    rest = re.sub(r"[a-z]{4,}", lambda m: _field_word(m.group(0)), rest)
     specs = [restore_case(s, original) for s in parse_fields(rest, default_required=False)]
     if not specs:
         return None

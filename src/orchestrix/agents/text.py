@@ -36,6 +36,23 @@ VOCABULARY = wordset(
     """
 )
 
+#: English words within a typo of a vocabulary word. They are what they say: "sing" is not a
+#: misspelt "sign", "rating" not "creating", "manager" not "manage". A word is corrected only
+#: when it is neither a vocabulary word nor one of these.
+ENGLISH = wordset(
+    """
+    sing sings sang sung singing sort sorts sorted sorting sore even vent vents crate crates
+    rating ratings border borders contract contracts cooking looking lasting listening
+    feather leather whether minuet minuets mail massage massages manager managers particle
+    particles prescription preservation produce receiver remember resent resister resolver
+    shave slave starring sting stirring usher uses custom customs counts count option options
+    blackened disappointment commend loin lits suer rest ratio race rare rats late gate mate
+    lumber plumber timber amount amounts context content contest recorder receipt receive
+    stone story storm start stare star score shore older orders order sure super used
+    great grate caret react trace truck trick lint lift lost loss lose last slot
+    """
+)
+
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _CONTRACTIONS = {
@@ -87,11 +104,25 @@ NOT_NOUNS = wordset(
 )
 
 
+#: Contractions typed without the apostrophe ("dont send emails").
+_BARE_CONTRACTIONS = re.compile(r"\b(dont|doesnt|didnt|shouldnt|isnt|arent|cant)\b")
+_BARE = {
+    "dont": "do not",
+    "doesnt": "does not",
+    "didnt": "did not",
+    "shouldnt": "should not",
+    "isnt": "is not",
+    "arent": "are not",
+    "cant": "cannot",
+}
+
+
 def normalize(text: str) -> str:
     """Lower case, straight quotes, contractions expanded, whitespace collapsed."""
     lowered = text.translate(_QUOTES).lower()
     for short, long in _CONTRACTIONS.items():
         lowered = lowered.replace(short, long)
+    lowered = _BARE_CONTRACTIONS.sub(lambda m: _BARE[m.group(1)], lowered)
     return re.sub(r"\s+", " ", lowered).strip()
 
 
@@ -102,7 +133,9 @@ def words(text: str) -> list[str]:
 @lru_cache(maxsize=4096)
 def correct(word: str) -> str:
     """The vocabulary word a typo stands for, or the word itself."""
-    if len(word) < 4 or word in VOCABULARY or word in NOT_NOUNS or not word.isalpha():
+    if len(word) < 4 or word in VOCABULARY or word in NOT_NOUNS or word in ENGLISH:
+        return word
+    if not word.isalpha():
         return word
     # Two letters swapped ("lsit", "tood", "logni") is the typo closest matching misses most.
     for i in range(len(word) - 1):
@@ -114,9 +147,20 @@ def correct(word: str) -> str:
     return match[0] if match else word
 
 
+#: Typos that are English words themselves, fixed only where the next word shows it.
+_PHRASE_TYPOS = (
+    (re.compile(r"\bsing (up|in|out)\b"), r"sign \1"),
+    (re.compile(r"(?:^|(?<= ))crate (a|an|the|me|us|my|our|some)\b"), r"create \1"),
+)
+
+
 def corrected(text: str) -> str:
     """``normalize`` plus typo correction of vocabulary words, as one spaced string."""
-    return " ".join(correct(w) for w in words(normalize(text)))
+    fixed = " ".join(correct(w) for w in words(normalize(text)))
+    if "sing " in fixed or "crate " in fixed:
+        for pattern, replacement in _PHRASE_TYPOS:
+            fixed = pattern.sub(replacement, fixed)
+    return fixed
 
 
 def has_any(text: str, *phrases: str) -> bool:
