@@ -94,6 +94,53 @@ MUTATIONS: list[tuple[str, str, list[str]]] = [
     ("list all todos", "only for logged-in users", ["+tool:auth"]),
     # webhook
     ("a webhook that stores Stripe events", "add a unique eventId", ["+field:eventId"]),
+    # phrased as people write them (the sweep of chat messages over the main bases)
+    ("create a sign up api", "rename name to full_name", ["-field:name", "+field:full_name"]),
+    ("create a sign up api", "limit to 10 requests a minute per email", ["+tool:rateLimit"]),
+    ("create a sign up api", "send me an email when someone signs up", ["+tool:notifyOwner"]),
+    ("create a sign up api", "require a strong password of 12 chars", ["~field:password"]),
+    ("create a sign up api", "passwords need at least 12 characters", ["~field:password"]),
+    ("create a sign up api", "make it return 200 instead of 201", ["~tool:response"]),
+    (
+        "create a sign up api",
+        "add a phone number and make it optional",
+        ["+field:phone", "~tool:createUser"],
+    ),
+    ("create a sign up api", "add a phnoe number field", ["+field:phone"]),
+    ("create a sign up api", "tokens should expire after 7 days", ["~tool:issueToken"]),
+    ("a login endpoint", "limit to 5 attempts a minute per email", ["+tool:rateLimit"]),
+    ("a login endpoint", "token should last 24 hours", ["~tool:issueToken"]),
+    ("a login endpoint", "also return the user's name", ["~tool:response"]),
+    ("a todo api", "priority should be low, medium, high or urgent", ["~field:priority"]),
+    ("a todo api", "done should default to false", ["~field:done"]),
+    ("a todo api", "title must be at most 100 characters", ["~field:title"]),
+    ("a todo api", "make the due date required", []),
+    ("a todo api", "drop delete", ["-tool:deleteTodo"]),
+    ("a todo api", "require login", ["+tool:auth"]),
+    (
+        "a contact form that emails me at owner@example.com",
+        "notify me at boss@example.com instead",
+        ["~tool:notifyOwner"],
+    ),
+    (
+        "a contact form that emails me at owner@example.com",
+        "also send a copy to the sender",
+        ["+tool:sendCopy"],
+    ),
+    (
+        "a contact form that emails me at owner@example.com",
+        "limit to 3 messages per hour per email",
+        ["+tool:rateLimit"],
+    ),
+    (
+        "a contact form that emails me at owner@example.com",
+        "make the message at least 10 characters",
+        ["~field:message"],
+    ),
+    ("a URL shortener", "only allow https urls", ["~field:url"]),
+    ("a URL shortener", "make the code 6 characters", ["~field:code", "~tool:saveLink"]),
+    ("a URL shortener", "drop the custom code", ["-field:code", "~tool:saveLink"]),
+    ("a URL shortener", "rate limit to 20 per minute", ["+tool:rateLimit"]),
 ]
 
 NOT_CHANGES = ["write me a poem", "make it better", "blorp the flibbertigibbet"]

@@ -163,3 +163,135 @@ async def test_every_change_it_accepts_keeps_the_graph_passing(services: Service
             report = await run_workflow_tests(result.workflow, services)
             assert report.ok, (source, message, report.to_dict())
     assert applied >= 60
+
+
+# --- the sweep of chat messages as people write them ------------------------------------------
+
+
+def _config(workflow: Workflow, tool_id: str) -> dict[str, object]:
+    tool = workflow.tool(tool_id)
+    assert tool is not None, tool_id
+    return dict(tool.config)
+
+
+def test_a_rate_limit_per_email_counts_by_the_email() -> None:
+    new = PLANNER.mutate(base("create a sign up api"), "limit to 10 requests a minute per email")
+    key = str(_config(new.workflow, "rateLimit")["key"])
+    assert key.startswith("{{ input.email ??") and "x-forwarded-for" in key
+    assert "per email" in new.summary
+    plain = PLANNER.mutate(base("create a sign up api"), "rate limit it to 5 requests per minute")
+    assert "input.email" not in str(_config(plain.workflow, "rateLimit")["key"])
+
+
+def test_a_token_lifetime_sets_expires_in() -> None:
+    new = PLANNER.mutate(base("a login endpoint"), "token should last 24 hours")
+    assert _config(new.workflow, "issueToken")["expiresIn"] == 86400
+    assert "1 day (was 1 hour)" in new.summary
+    week = PLANNER.mutate(base("create a sign up api"), "tokens should expire after 7 days")
+    assert _config(week.workflow, "issueToken")["expiresIn"] == 7 * 86400
+
+
+def test_a_default_is_stored_when_the_field_is_left_out() -> None:
+    new = PLANNER.mutate(base("a todo api"), "done should default to false").workflow
+    assert new.input_schema["properties"]["done"]["default"] is False
+    with pytest.raises(NotUnderstood, match="true or false"):
+        PLANNER.mutate(base("a todo api"), "done should default to maybe")
+
+
+def test_a_strong_password_is_a_minimum_length() -> None:
+    for message in (
+        "require a strong password of 12 chars",
+        "passwords need at least 12 characters",
+    ):
+        new = PLANNER.mutate(base("create a sign up api"), message).workflow
+        assert new.input_schema["properties"]["password"]["minLength"] == 12
+
+
+def test_choices_written_as_a_list_set_the_enum_and_the_same_list_says_so() -> None:
+    todo = base("a todo api")
+    new = PLANNER.mutate(todo, "priority should be low, medium, high or urgent").workflow
+    assert new.input_schema["properties"]["priority"]["enum"] == ["low", "medium", "high", "urgent"]
+    with pytest.raises(NotUnderstood, match="already one of low, medium, high"):
+        PLANNER.mutate(todo, "priority should be low, medium or high")
+
+
+def test_returning_a_field_is_not_an_email_and_says_when_it_is_already_there() -> None:
+    signup = base("create a sign up api")
+    with pytest.raises(NotUnderstood, match="already carries email"):
+        PLANNER.mutate(signup, "also return the email")
+    with pytest.raises(NotUnderstood, match="already carries name"):
+        PLANNER.mutate(signup, "return the user's name too")
+    login = PLANNER.mutate(base("a login endpoint"), "also return the user's name").workflow
+    body = _config(login, "response")["body"]
+    assert isinstance(body, dict) and body["name"] == "{{ steps.findUser.name }}"
+
+
+def test_dont_without_an_apostrophe_is_a_negation() -> None:
+    graph = PLANNER.mutate(base("create a sign up api"), "also send a welcome email").workflow
+    new = PLANNER.mutate(graph, "dont send a welcome email").workflow
+    assert not [t for t in new.tools if t.type == "sendEmail"]
+    with pytest.raises(NotUnderstood, match="sends no email"):
+        PLANNER.mutate(base("create a sign up api"), "dont send a welcome email")
+
+
+def test_a_status_it_already_answers_is_said_not_pretended() -> None:
+    with pytest.raises(NotUnderstood, match="already answers 200"):
+        PLANNER.mutate(base("a login endpoint"), "return 200 instead of 201")
+
+
+def test_a_field_it_does_not_have_is_named_in_the_refusal() -> None:
+    with pytest.raises(NotUnderstood) as caught:
+        PLANNER.mutate(base("create a sign up api"), "make the phone optional")
+    assert "no phone field" in str(caught.value) and "email, password, name" in str(caught.value)
+
+
+def test_it_is_the_field_the_message_just_added() -> None:
+    new = PLANNER.mutate(base("create a sign up api"), "add a phone field and make it required")
+    assert "phone" in new.workflow.input_schema["required"]
+
+
+def test_a_swapped_letter_in_a_new_field_name_is_corrected() -> None:
+    new = PLANNER.mutate(base("create a sign up api"), "add a phnoe number field").workflow
+    assert "phone" in new.input_schema["properties"] and "phnoeNumber" not in str(new.to_wire())
+
+
+def test_a_snake_case_name_is_kept_as_written() -> None:
+    new = PLANNER.mutate(base("create a sign up api"), "rename name to full_name").workflow
+    assert "full_name" in new.input_schema["properties"]
+
+
+def test_notify_instead_changes_the_recipient() -> None:
+    form = base("a contact form that emails me at owner@example.com")
+    new = PLANNER.mutate(form, "notify me at boss@example.com instead").workflow
+    mails = [t for t in new.tools if t.type == "sendEmail"]
+    assert [t.config["to"] for t in mails] == ["boss@example.com"]
+
+
+def test_a_copy_goes_to_the_sender() -> None:
+    form = base("a contact form that emails me at owner@example.com")
+    new = PLANNER.mutate(form, "also send a copy to the sender").workflow
+    assert _config(new, "sendCopy")["to"] == "{{ input.email }}"
+
+
+def test_https_only_urls_are_tested_with_a_plain_http_url() -> None:
+    new = PLANNER.mutate(base("a URL shortener"), "only allow https urls").workflow
+    assert new.input_schema["properties"]["url"]["pattern"] == "^https://"
+    refused = [t for t in new.tests if t.input.get("url", "").startswith("http://")]
+    assert refused and refused[0].expect.status == 400
+
+
+def test_a_fixed_length_code_is_generated_at_that_length() -> None:
+    new = PLANNER.mutate(base("a URL shortener"), "make the code 6 characters").workflow
+    code = new.input_schema["properties"]["code"]
+    assert code["minLength"] == code["maxLength"] == 6
+    document = _config(new, "saveLink")["document"]
+    assert isinstance(document, dict) and document["code"] == "{{ input.code ?? shortId(6) }}"
+
+
+def test_removing_the_custom_code_keeps_the_generated_one() -> None:
+    new = PLANNER.mutate(base("a URL shortener"), "drop the custom code").workflow
+    assert "code" not in new.input_schema["properties"]
+    document = _config(new, "saveLink")["document"]
+    assert isinstance(document, dict) and document["code"] == "{{ shortId(7) }}"
+    body = _config(new, "response")["body"]
+    assert isinstance(body, dict) and "code" in body
