@@ -141,6 +141,20 @@ MUTATIONS: list[tuple[str, str, list[str]]] = [
     ("a URL shortener", "make the code 6 characters", ["~field:code", "~tool:saveLink"]),
     ("a URL shortener", "drop the custom code", ["-field:code", "~tool:saveLink"]),
     ("a URL shortener", "rate limit to 20 per minute", ["+tool:rateLimit"]),
+    ("create a sign up api", "remvoe the name field", ["-field:name"]),
+    ("create a sign up api", "mkae name required", ["~field:name"]),
+    ("create a sign up api", "send a welcome emial", ["+tool:sendWelcomeEmail"]),
+    ("create a sign up api", "no more than 5 signups per minute", ["+tool:rateLimit"]),
+    ("create a sign up api", "add age, must be at least 18", ["+field:age"]),
+    ("create a sign up api", "make the email a date", ["~field:email"]),
+    ("a login endpoint", "lock out after 5 attempts per minute", ["+tool:rateLimit"]),
+    ("a todo api", "make the title required and unique", ["~tool:createTodo"]),
+    ("a todo api", "limit title to 80 characters", ["~field:title"]),
+    (
+        "a contact form that emails me at owner@example.com",
+        "stop emailing me",
+        ["-tool:notifyOwner"],
+    ),
 ]
 
 NOT_CHANGES = ["write me a poem", "make it better", "blorp the flibbertigibbet"]

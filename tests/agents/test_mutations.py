@@ -295,3 +295,32 @@ def test_removing_the_custom_code_keeps_the_generated_one() -> None:
     assert isinstance(document, dict) and document["code"] == "{{ shortId(7) }}"
     body = _config(new, "response")["body"]
     assert isinstance(body, dict) and "code" in body
+
+
+def test_what_follows_a_comma_constrains_the_field_just_added() -> None:
+    new = PLANNER.mutate(base("create a sign up api"), "add age, must be at least 18").workflow
+    assert new.input_schema["properties"]["age"]["minimum"] == 18
+
+
+def test_limit_to_n_characters_is_a_maximum_length() -> None:
+    new = PLANNER.mutate(base("a todo api"), "limit title to 80 characters").workflow
+    assert new.input_schema["properties"]["title"]["maxLength"] == 80
+
+
+def test_no_more_than_is_a_limit_not_a_removal() -> None:
+    new = PLANNER.mutate(base("create a sign up api"), "no more than 5 signups per minute")
+    assert _config(new.workflow, "rateLimit")["limit"] == 5
+
+
+def test_required_and_unique_in_one_clause() -> None:
+    new = PLANNER.mutate(base("a URL shortener"), "make the url required and unique").workflow
+    assert "url" in new.input_schema["required"]
+    assert "url" in _config(new, "saveLink")["unique"]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("message", "field"), [("tags should be a list", "tags"), ("make the colour a date", "colour")]
+)
+def test_a_type_change_of_a_missing_field_names_it(message: str, field: str) -> None:
+    with pytest.raises(NotUnderstood, match=f"There is no {field} field"):
+        PLANNER.mutate(base("a todo api"), message)

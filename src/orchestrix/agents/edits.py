@@ -605,6 +605,9 @@ def change_field(draft: Draft, name: str, new: FieldSpec) -> str:
         if not _accepts(draft, name, inputs[name]):
             given = inputs[name]
             inputs[name] = new.sample()
+            if not _accepts(draft, name, inputs[name]):
+                # "make the email a date": a sample by the new kind, not by the old name.
+                inputs[name] = replace(new, name=new.format or new.type).sample()
             body = test.get("expect", {}).get("body")
             if isinstance(body, dict) and name in body:
                 body[name] = inputs[name]

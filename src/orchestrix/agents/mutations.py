@@ -19,7 +19,16 @@ from orchestrix.agents.fields import LINKS, LISTS, MONEY, FieldSpec
 from orchestrix.agents.graph import Draft
 from orchestrix.agents.request import read_email, read_rate, restore_case
 from orchestrix.agents.results import NotUnderstood
-from orchestrix.agents.text import ENGLISH, NUMBER, camel, label, normalize, quoted, to_number
+from orchestrix.agents.text import (
+    ENGLISH,
+    NUMBER,
+    camel,
+    label,
+    normalize,
+    quoted,
+    to_number,
+    wordset,
+)
 
 EXAMPLES = [
     "add a phone number field",
@@ -65,8 +74,27 @@ _TYPES = {
 _TYPE_WORDS = "|".join(re.escape(t) for t in sorted(_TYPES, key=len, reverse=True))
 
 
+#: Words of a change whose swapped-letter typos ("remvoe", "mkae", "emial") are read as them.
+_COMMAND_WORDS = wordset(
+    """
+    add remove rename make change delete drop send email emails require required optional
+    unique return limit field fields welcome token also should must
+    """
+)
+
+
+def _command_word(word: str) -> str:
+    if word in _COMMAND_WORDS or word in ENGLISH:
+        return word
+    for i in range(len(word) - 1):
+        swapped = f"{word[:i]}{word[i + 1]}{word[i]}{word[i + 2 :]}"
+        if swapped in _COMMAND_WORDS:
+            return swapped
+    return word
+
+
 def split_clauses(message: str) -> list[str]:
-    text = normalize(message)
+    text = re.sub(r"\b[a-z]{4,}\b", lambda m: _command_word(m.group(0)), normalize(message))
     return [c.strip(" ,") for c in _SPLIT.split(text) if c and c.strip(" ,")]
 
 
@@ -267,10 +295,15 @@ def _rename_field(draft: Draft, clause: str, original: str) -> str | None:
 
 def _rate_limit(draft: Draft, clause: str, _original: str) -> str | None:
     if not re.search(
-        r"\brate[- ]?limit|\bthrottl|\blimit\b|\brequests? (?:per|a|an|every)\b", clause
+        r"\brate[- ]?limit|\bthrottl|\blimit\b|\brequests? (?:per|a|an|every)\b|"
+        r"\b\d+\s+[a-z]+\s+(?:per|a|an|every)\s+(?:second|minute|hour|day)\b",
+        clause,
     ):
         return None
-    if re.search(r"\b(?:remove|drop|delete|no|without|disable|turn off|get rid of|stop)\b", clause):
+    if re.search(
+        r"\b(?:remove|drop|delete|no(?! more than)|without|disable|turn off|get rid of|stop)\b",
+        clause,
+    ):
         return edits.remove_rate_limit(draft)
     rate, assumed = read_rate(clause)
     if rate is None:
@@ -341,6 +374,7 @@ def _email(draft: Draft, clause: str, _original: str) -> str | None:
         clause,
     ) and not re.search(r"\b(?:remove|drop|delete|no|without|do not|stop|no longer)\b", clause):
         return edits.add_email(draft, "copy")
+    clause = re.sub(r"\b(?:e-?mailing|mailing)\b", "emails to", clause)
     if not re.search(r"\b(?:e-?mails?|mail|notify|notification|notifications|alert)\b", clause):
         return None
     if re.match(
@@ -510,6 +544,20 @@ def _remove_field(draft: Draft, clause: str, _original: str) -> str | None:
 
 
 def _required(draft: Draft, clause: str, _original: str) -> str | None:
+    both = re.match(
+        r"^(?:make\s+)?(?:the\s+)?(.+?)(?:\s+fields?)?\s+(?:should be\s+|must be\s+|is\s+)?"
+        r"(?:required|mandatory) and unique$|^(?:make\s+)?(?:the\s+)?(.+?)(?:\s+fields?)?\s+"
+        r"(?:should be\s+|must be\s+)?unique and (?:required|mandatory)$",
+        clause,
+    )
+    if both is not None:
+        names = _names(draft, both.group(1) or both.group(2))
+        if not names:
+            return None
+        return " ".join(
+            f"{edits.set_required(draft, n, True)} {edits.set_unique(draft, n, True)}"
+            for n in names
+        )
     patterns = (
         (
             r"^make\s+(?:the\s+)?(.+?)(?:\s+fields?)?\s+(required|mandatory|optional|not"
@@ -609,6 +657,12 @@ def _constrain(draft: Draft, clause: str, _original: str) -> str | None:
         clause = f"{strong.group(1)} {rest}"
     # "passwords need at least 12 characters": plural names and "need" read as "must have".
     clause = re.sub(r"^(?:the\s+)?passwords\b", "password", clause)
+    # "limit title to 80 characters": at most that long.
+    clause = re.sub(
+        r"^(?:limit|cap|restrict)\s+(?:the\s+)?(.+?)\s+to\s+(\d+)\s+(characters|chars|letters)$",
+        r"\1 at most \2 characters",
+        clause,
+    )
     # "make the code 6 characters": exactly that long.
     clause = re.sub(
         r"^((?:make|set)\s+(?:the\s+)?.+?)\s+(\d+)\s+(?:characters|chars|letters|digits)"
@@ -641,6 +695,7 @@ def _constrain(draft: Draft, clause: str, _original: str) -> str | None:
     if match:
         name = resolve(draft, match.group(1) or match.group(3))
         if name is None:
+            _no_such_field(draft, match.group(1) or match.group(3))
             return None
         kind = _TYPES[match.group(2) or match.group(4)]
         old = draft.field(name)
@@ -771,6 +826,13 @@ def _add_field(draft: Draft, clause: str, original: str) -> str | None:
     )
     rest = re.sub(r"\bcalled\b|\bnamed\b", " ", rest)
     rest = re.sub(r"[a-z]{4,}", lambda m: _field_word(m.group(0)), rest)
+    # "age, must be at least 18": the words after the comma say more about the same field.
+    rest = re.sub(
+        r",\s*(?:which |that |it )?(?=(?:must|should|has to|needs to|from|between|at least|at most"
+        r"|one of|up to)\b)",
+        " ",
+        rest,
+    )
     specs = [restore_case(s, original) for s in parse_fields(rest, default_required=False)]
     if not specs:
         return None
