@@ -41,6 +41,8 @@ def _bases() -> list[Workflow]:
         load_workflow(ROOT / "examples" / "todo.yaml"),
         PLANNER.generate("a todo api with title and done").workflow,
         PLANNER.generate("a login endpoint, 5 attempts per minute").workflow,
+        PLANNER.generate("a URL shortener").workflow,
+        PLANNER.generate("a contact form that emails me at owner@example.com").workflow,
     ]
 
 
