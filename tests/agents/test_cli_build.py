@@ -59,6 +59,10 @@ def test_mutate_edits_the_file_in_place_and_prints_the_diff(tmp_path: Path) -> N
     refused = orchestrix("mutate", str(spec), "make it better", data_dir=tmp_path)
     assert refused.returncode == 1 and "could not tell" in refused.stderr
     assert load_workflow(spec).name == "Shop"  # untouched
+    no_field = orchestrix("mutate", str(spec), "make the phone optional", data_dir=tmp_path)
+    assert no_field.returncode == 1
+    assert "There is no phone field" in no_field.stderr
+    assert "sign up api" not in no_field.stderr  # says what to change, not what to build
     missing = orchestrix("mutate", str(tmp_path / "nope.yaml"), "add x", data_dir=tmp_path)
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
 

@@ -27,7 +27,11 @@ OWNER_ACCOUNTS = {"users", "accounts", "members"}
 
 
 class EditRefused(NotUnderstood):
-    """A change that cannot be made to this graph; the message says why."""
+    """A change that cannot be made to this graph; the message says why (and what to say
+    instead), so it carries no examples of new APIs."""
+
+    def __init__(self, message: str, examples: list[str] | None = None) -> None:
+        super().__init__(message, examples if examples is not None else [])
 
 
 # --- helpers -----------------------------------------------------------------------------
