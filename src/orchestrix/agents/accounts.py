@@ -16,6 +16,8 @@ from orchestrix.agents.graph import Draft, field_path, ref
 from orchestrix.agents.text import article
 
 USERS = "users"
+#: The id of the user a verified token names (after the ``auth`` step).
+SIGNED_IN = "{{ steps.auth.subject }}"
 NAMESPACE = "accounts"
 SEEDED_PASSWORD = "correct-horse-1"
 
@@ -176,21 +178,27 @@ def _seed_user(extra: dict[str, Any] | None = None) -> dict[str, list[dict[str, 
 BEARER = {"authorization": "Bearer {{ jwt('user-1') }}"}
 
 
+def verify_token(draft: Draft) -> None:
+    """The ``auth`` step: the bearer token of the request, verified (401 otherwise)."""
+    draft.add("auth", "jwtVerify", {"token": "{{ headers.authorization }}"})
+
+
+def _find_signed_in_user(draft: Draft) -> None:
+    """The ``findUser`` step: the user the verified token names (404 when it is gone)."""
+    draft.add(
+        "findUser",
+        "dbFind",
+        {"collection": USERS, "where": {"id": SIGNED_IN}, "message": "User not found"},
+    )
+
+
 def profile(fields: list[FieldSpec]) -> tuple[Draft, list[str]]:
     draft = Draft.new(
         "Profile API", "Answers with the signed-in user's profile, found by the token's subject"
     )
     draft.add("input", "input")
-    draft.add("auth", "jwtVerify", {"token": "{{ headers.authorization }}"})
-    draft.add(
-        "findUser",
-        "dbFind",
-        {
-            "collection": USERS,
-            "where": {"id": "{{ steps.auth.subject }}"},
-            "message": "User not found",
-        },
-    )
+    verify_token(draft)
+    _find_signed_in_user(draft)
     shown = [
         "email",
         "name",
@@ -235,17 +243,9 @@ def update_profile(fields: list[FieldSpec]) -> tuple[Draft, list[str]]:
     for spec in editable:
         draft.add_field(spec)
     draft.add("input", "input")
-    draft.add("auth", "jwtVerify", {"token": "{{ headers.authorization }}"})
+    verify_token(draft)
     draft.add("validation", "validation")
-    draft.add(
-        "findUser",
-        "dbFind",
-        {
-            "collection": USERS,
-            "where": {"id": "{{ steps.auth.subject }}"},
-            "message": "User not found",
-        },
-    )
+    _find_signed_in_user(draft)
     changes = {
         f.name: ref(f"{field_path('input', f.name)} ?? {field_path('steps.findUser', f.name)}")
         for f in editable
@@ -253,7 +253,7 @@ def update_profile(fields: list[FieldSpec]) -> tuple[Draft, list[str]]:
     draft.add(
         "updateUser",
         "dbUpdate",
-        {"collection": USERS, "where": {"id": "{{ steps.auth.subject }}"}, "set": changes},
+        {"collection": USERS, "where": {"id": SIGNED_IN}, "set": changes},
     )
     body: dict[str, Any] = {
         "id": "{{ steps.updateUser.id }}",
@@ -406,17 +406,9 @@ def change_password() -> tuple[Draft, list[str]]:
     draft.add_field(replace(infer("currentPassword"), required=True, min_length=1))
     draft.add_field(replace(infer("newPassword"), required=True))
     draft.add("input", "input")
-    draft.add("auth", "jwtVerify", {"token": "{{ headers.authorization }}"})
+    verify_token(draft)
     draft.add("validation", "validation")
-    draft.add(
-        "findUser",
-        "dbFind",
-        {
-            "collection": USERS,
-            "where": {"id": "{{ steps.auth.subject }}"},
-            "message": "User not found",
-        },
-    )
+    _find_signed_in_user(draft)
     draft.add(
         "verifyPassword",
         "verifyPassword",
@@ -432,7 +424,7 @@ def change_password() -> tuple[Draft, list[str]]:
         "dbUpdate",
         {
             "collection": USERS,
-            "where": {"id": "{{ steps.auth.subject }}"},
+            "where": {"id": SIGNED_IN},
             "set": {"passwordHash": "{{ steps.hashPassword.hash }}"},
         },
     )

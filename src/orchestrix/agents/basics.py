@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from orchestrix.agents.accounts import SIGNED_IN, verify_token
 from orchestrix.agents.fields import FieldSpec, infer
 from orchestrix.agents.graph import Draft
 from orchestrix.agents.results import NotUnderstood
@@ -179,11 +180,11 @@ def logout(*_: object) -> tuple[Draft, list[str]]:
         "Checks the caller's token and confirms the logout; the client drops the token",
     )
     draft.add("input", "input")
-    draft.add("auth", "jwtVerify", {"token": "{{ headers.authorization }}"})
+    verify_token(draft)
     draft.add(
         "response",
         "response",
-        {"status": 200, "body": {"loggedOut": True, "userId": "{{ steps.auth.subject }}"}},
+        {"status": 200, "body": {"loggedOut": True, "userId": SIGNED_IN}},
     )
     draft.add_test(
         "logs out", {}, 200, {"loggedOut": True, "userId": "user-1"}, headers=dict(_BEARER)
