@@ -15,12 +15,18 @@ from pathlib import Path
 import pytest
 
 from orchestrix.settings import Settings
+from tests.factories import cheap_argon2_env, make_settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "ORCHESTRIX_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 REDIS_URL = os.environ.get("ORCHESTRIX_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# Code under test that reads its settings from the environment (``get_settings()``) hashes
+# cheaply too; ``make_settings`` and ``server_env`` say so explicitly.
+for _name, _value in cheap_argon2_env().items():
+    os.environ.setdefault(_name, _value)
 
 
 def _unavailable(what: str, error: BaseException) -> None:
@@ -77,13 +83,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Embedded-default settings in a private data directory (SQLite, outbox, memory limits)."""
-    return Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    return make_settings(tmp_path)
 
 
 @pytest.fixture
 def any_settings(tmp_path: Path, database_url: str) -> Settings:
     """Settings on SQLite and on PostgreSQL (parametrized through ``database_url``)."""
-    return Settings(data_dir=tmp_path, database_url=database_url, _env_file=None)  # type: ignore[call-arg]
+    return make_settings(tmp_path, database_url=database_url)
 
 
 @pytest.fixture

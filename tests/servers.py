@@ -1,28 +1,97 @@
-"""Real servers on loopback for tests: an ASGI app under uvicorn, and an SMTP server.
+"""Real servers on loopback for tests: an ASGI app under uvicorn, an SMTP server, and
+Orchestrix itself as a process (``serve``, ``host``, ``mcp``).
 
-Both run in a background thread and are torn down when the ``with`` block ends, so a test
-talks to them over real sockets exactly as production peers would.
+The first two run in a background thread; all are torn down when the ``with`` block ends, so a
+test talks to them over real sockets exactly as production peers would. Every start waits the
+same way (``wait_until``): it polls readiness (the health route, or an accepted connection),
+fails at once when the server died, and gives up only after a limit that grows with the
+machine's load (``scaled``), so a busy machine is slow, not red.
 """
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 LOOPBACK = "127.0.0.1"
-STARTUP_LIMIT = 10.0  # seconds a server may take to come up before the test fails
+#: Seconds a server may take to come up on an idle machine; ``scaled`` stretches it.
+STARTUP_LIMIT = 30.0
+
+
+def scaled(seconds: float) -> float:
+    """A time limit stretched by the load: ``seconds`` times the run queue per core (at least
+    1), times ``ORCHESTRIX_TEST_TIME_SCALE`` (default 1) for a machine slower still."""
+    factor = float(os.environ.get("ORCHESTRIX_TEST_TIME_SCALE", "1") or 1)
+    try:
+        per_core = os.getloadavg()[0] / (os.cpu_count() or 1)
+    except OSError:  # no load average on this platform
+        per_core = 1.0
+    return seconds * factor * max(1.0, per_core)
+
+
+def wait_until(
+    ready: Callable[[], bool],
+    *,
+    what: str,
+    alive: Callable[[], bool] = lambda: True,
+    limit: float = STARTUP_LIMIT,
+    log: Callable[[], str] = lambda: "",
+) -> None:
+    """Poll ``ready`` until it holds. Fails (AssertionError, with ``log()``) when ``alive``
+    turns false or when ``scaled(limit)`` seconds pass."""
+    deadline = time.monotonic() + scaled(limit)
+    pause = 0.02
+    while True:
+        if not alive():
+            raise AssertionError(f"{what} stopped while starting\n{log()}")
+        if ready():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} was not ready after {scaled(limit):.0f} s\n{log()}")
+        time.sleep(pause)
+        pause = min(pause * 1.5, 0.25)
+
+
+def accepting(port: int) -> Callable[[], bool]:
+    """Readiness: something accepts TCP connections on the loopback ``port``."""
+
+    def probe() -> bool:
+        try:
+            with socket.create_connection((LOOPBACK, port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    return probe
+
+
+def healthy(url: str) -> Callable[[], bool]:
+    """Readiness: ``GET url`` answers 200."""
+
+    def probe() -> bool:
+        try:
+            return httpx.get(url, timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    return probe
 
 
 def free_port() -> int:
@@ -30,19 +99,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((LOOPBACK, 0))
         return int(sock.getsockname()[1])
-
-
-def _wait_until_accepting(port: int, alive: Any) -> None:
-    deadline = time.monotonic() + STARTUP_LIMIT
-    while time.monotonic() < deadline:
-        if not alive():
-            raise RuntimeError(f"the server on port {port} stopped while starting")
-        try:
-            with socket.create_connection((LOOPBACK, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.02)
-    raise RuntimeError(f"the server on port {port} did not accept connections in time")
 
 
 @contextmanager
@@ -61,17 +117,15 @@ def serve_asgi(app: Any, **config: Any) -> Iterator[str]:
     )
     thread.start()
     try:
-        _wait_until_accepting(port, thread.is_alive)
-        deadline = time.monotonic() + STARTUP_LIMIT
-        while not server.started and thread.is_alive() and time.monotonic() < deadline:
-            time.sleep(0.01)
+        # started: the lifespan ran and the socket serves (it is bound and listening already)
+        wait_until(lambda: server.started, what=f"uvicorn on port {port}", alive=thread.is_alive)
         yield f"http://{LOOPBACK}:{port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=STARTUP_LIMIT)
+        thread.join(timeout=scaled(STARTUP_LIMIT))
         if thread.is_alive():  # a stuck request: stop waiting for it
             server.force_exit = True
-            thread.join(timeout=STARTUP_LIMIT)
+            thread.join(timeout=scaled(STARTUP_LIMIT))
         sock.close()
 
 
@@ -154,7 +208,7 @@ def smtp_server(
         _Handler(state),
         hostname=LOOPBACK,
         port=state.port,
-        ready_timeout=STARTUP_LIMIT,
+        ready_timeout=scaled(STARTUP_LIMIT),
         plain_auth=login is not None,
         **options,
     )
@@ -165,4 +219,87 @@ def smtp_server(
         controller.stop()
 
 
-__all__ = ["SmtpServer", "free_port", "serve_asgi", "smtp_server"]
+@dataclass
+class Process:
+    """A running Orchestrix process: where it listens and what it wrote."""
+
+    url: str
+    port: int
+    log: Path
+    popen: subprocess.Popen[bytes]
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+@contextmanager
+def process(
+    argv: list[str],
+    *,
+    env: dict[str, str],
+    cwd: Path,
+    port: int,
+    health: str | None = "/healthz",
+    log_dir: Path | None = None,
+) -> Iterator[Process]:
+    """``argv`` running until the block ends, output to a log file in ``log_dir`` (default
+    ``cwd``); ready once ``GET health`` answers 200 on ``port`` (``health=None``: once the port
+    accepts connections)."""
+    what = f"{Path(argv[0]).name} {' '.join(argv[1:4])} on port {port}"
+    log = (log_dir or cwd) / f"process-{port}.log"
+    with log.open("wb") as out:
+        popen = subprocess.Popen(
+            argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+        running = Process(f"http://{LOOPBACK}:{port}", port, log, popen)
+        try:
+            wait_until(
+                healthy(running.url + health) if health else accepting(port),
+                what=what,
+                alive=lambda: popen.poll() is None,
+                log=running.output,
+            )
+            yield running
+        finally:
+            stop(popen)
+
+
+@contextmanager
+def orchestrix_process(
+    command: str, *args: str, env: dict[str, str], cwd: Path, health: str | None = "/healthz"
+) -> Iterator[Process]:
+    """``python -m orchestrix COMMAND --host 127.0.0.1 --port <free> ARGS``, ready once its
+    health route answers; ``cwd`` keeps a stray ``.env`` of the checkout away. Build ``env``
+    with ``tests.factories.server_env``."""
+    port = free_port()
+    argv = [sys.executable, "-m", "orchestrix", command, "--host", LOOPBACK, "--port", str(port)]
+    with process([*argv, *args], env=env, cwd=cwd, port=port, health=health) as running:
+        yield running
+
+
+def stop(popen: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if it does not exit in time."""
+    if popen.poll() is None:
+        popen.terminate()
+    try:
+        popen.wait(timeout=scaled(15))
+    except subprocess.TimeoutExpired:
+        popen.kill()
+        popen.wait(timeout=scaled(5))
+
+
+__all__ = [
+    "LOOPBACK",
+    "Process",
+    "SmtpServer",
+    "accepting",
+    "free_port",
+    "healthy",
+    "orchestrix_process",
+    "process",
+    "scaled",
+    "serve_asgi",
+    "smtp_server",
+    "stop",
+    "wait_until",
+]

@@ -12,9 +12,9 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from orchestrix.runtime.mcp import STATUS_META_KEY
-from orchestrix.settings import Settings
 from orchestrix.spec.io import load_workflow
 from orchestrix.store import Store
+from tests.factories import make_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SIGNUP = str(ROOT / "examples" / "signup.yaml")
@@ -133,7 +133,7 @@ def test_an_invalid_spec_lists_its_problems(tmp_path: Path) -> None:
 
 async def stored_signup(data_dir: Path) -> str:
     """A server in the control-plane store, as the API creates it; returns its id."""
-    settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+    settings = make_settings(data_dir)
     workflow = load_workflow(SIGNUP)
     async with Store.open(settings) as store:
         server = await store.servers.create(
@@ -157,7 +157,7 @@ async def test_a_stored_server_is_served_by_id_and_its_calls_recorded(tmp_path: 
         assert again.is_error is True
         assert again.meta is not None and again.meta[STATUS_META_KEY] == 409
 
-    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    settings = make_settings(tmp_path)
     async with Store.open(settings) as store:
         executions, total = await store.executions.page(server_id)
     assert total == 2

@@ -1,21 +1,32 @@
 """The exception tree. Every error Orchestrix raises on purpose is an ``OrchestrixError``.
 
 Each subclass records its HTTP status and wire code; the edges (FastAPI handlers, the MCP
-adapter, the CLI) map them once into ``{"error": message, "details": details}``.
+adapter, the CLI) map them once into ``{"error": message, "details": details}``. The tree
+below lists every subclass, wherever it is defined (``tests/test_errors_tree.py`` checks it):
 
     OrchestrixError                      500 internal_error
     ├── SpecError                        422 invalid_spec       (static checks, bad files)
+    │   └── ExpressionError              422 invalid_spec       spec/values.py
+    │       └── ExpressionEvalError      422 invalid_spec       spec/values.py
     ├── ConfigurationError               500 not_configured     (a missing setting)
     ├── NotFoundError                    404 not_found
-    └── ToolError                        500 tool_error         (raised while a graph runs)
-        ├── ValidationFailed             400 validation_failed
-        ├── Unauthorized                 401 unauthorized
-        ├── Forbidden                    403 forbidden
-        ├── RecordNotFound               404 not_found
-        ├── Conflict                     409 conflict
-        ├── RateLimited                  429 rate_limited
-        ├── UpstreamError                502 upstream_error
-        └── ExecutionTimeout             504 timeout
+    ├── ToolError                        500 tool_error         (raised while a graph runs)
+    │   ├── ValidationFailed             400 validation_failed
+    │   ├── Unauthorized                 401 unauthorized
+    │   ├── Forbidden                    403 forbidden
+    │   ├── RecordNotFound               404 not_found
+    │   ├── Conflict                     409 conflict
+    │   ├── RateLimited                  429 rate_limited
+    │   ├── UpstreamError                502 upstream_error
+    │   └── ExecutionTimeout             504 timeout
+    ├── NotUnderstood                    422 not_understood     agents/results.py
+    │   └── EditRefused                  422 not_understood     agents/edits.py
+    ├── DeployError                      502 deploy_failed      deploy/base.py
+    ├── AgentUnavailable                 500 agent_unavailable  host/runtime.py
+    ├── RequestInvalid                   422 invalid_request    api/errors.py
+    ├── BadRequest                       400 bad_request        api/errors.py
+    ├── PayloadTooLarge                  413 payload_too_large  api/errors.py
+    └── Unavailable                      503 unavailable        api/errors.py
 """
 
 from __future__ import annotations

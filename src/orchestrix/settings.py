@@ -10,7 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from argon2 import DEFAULT_MEMORY_COST, DEFAULT_PARALLELISM, DEFAULT_TIME_COST
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from orchestrix.errors import ConfigurationError
@@ -192,6 +193,33 @@ class Settings(BaseSettings):
         description="A workflow spec inline (JSON or YAML): what `orchestrix mcp` serves when "
         "given no file. The `archestra-platform` target passes the spec this way.",
     )
+
+    # Password hashing (hashPassword, verifyPassword, test seeds): argon2id. The defaults are
+    # argon2-cffi's, RFC 9106's low-memory profile; lower them only where hashes are throwaway
+    # (tests, a demo), since they set what a stolen hash costs to crack.
+    argon2_time_cost: int = Field(
+        default=DEFAULT_TIME_COST,
+        ge=1,
+        description="Argon2id passes over the memory (iterations) per password hash.",
+    )
+    argon2_memory_cost: int = Field(
+        default=DEFAULT_MEMORY_COST,
+        ge=8,
+        description="Argon2id memory per password hash, in KiB (65536 = 64 MiB); at least "
+        "8 x ORCHESTRIX_ARGON2_PARALLELISM.",
+    )
+    argon2_parallelism: int = Field(
+        default=DEFAULT_PARALLELISM, ge=1, description="Argon2id lanes (threads) per hash."
+    )
+
+    @model_validator(mode="after")
+    def _argon2_memory_fits_its_lanes(self) -> Settings:
+        if self.argon2_memory_cost < 8 * self.argon2_parallelism:
+            raise ValueError(
+                "ORCHESTRIX_ARGON2_MEMORY_COST must be at least 8 KiB per lane "
+                f"(8 x ORCHESTRIX_ARGON2_PARALLELISM = {8 * self.argon2_parallelism})"
+            )
+        return self
 
     @property
     def resolved_database_url(self) -> str:

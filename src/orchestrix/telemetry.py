@@ -20,13 +20,13 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from orchestrix import __version__
 from orchestrix.settings import Settings
+from orchestrix.timefmt import iso_z, utc_now
 
 log = logging.getLogger("orchestrix.telemetry")
 
@@ -42,7 +42,7 @@ EVENTS = (
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso_z(utc_now())
 
 
 class Telemetry:

@@ -18,6 +18,7 @@ from orchestrix.runtime.testing import run_workflow_tests
 from orchestrix.settings import Settings
 from orchestrix.spec.io import load_workflow
 from orchestrix.tools.base import Services
+from tests.factories import make_settings
 from tests.servers import free_port, serve_asgi
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -73,14 +74,13 @@ class Script:
 
 
 def _settings(tmp_path: Path, base_url: str) -> Settings:
-    return Settings(  # type: ignore[call-arg]
-        data_dir=tmp_path,
+    return make_settings(
+        tmp_path,
         llm="openai:scripted-model",
         llm_base_url=base_url,
         llm_api_key="test-key",
         llm_repair_rounds=2,
         llm_timeout=10,
-        _env_file=None,
     )
 
 

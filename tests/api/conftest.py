@@ -3,10 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,11 +14,10 @@ import yaml
 
 from orchestrix.api import create_app
 from orchestrix.settings import Settings
-from tests.servers import LOOPBACK, free_port, serve_asgi
+from tests.servers import orchestrix_process, serve_asgi
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-STARTUP_LIMIT = 30.0
 
 
 def example_spec(name: str = "signup") -> dict[str, Any]:
@@ -37,54 +32,11 @@ def serve_app(settings: Settings) -> Iterator[str]:
         yield base
 
 
-def serve_env(data_dir: Path, database_url: str | None, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCHESTRIX_", "ARCHESTRA_"))}
-    env["ORCHESTRIX_DATA_DIR"] = str(data_dir)
-    if database_url:
-        env["ORCHESTRIX_DATABASE_URL"] = database_url
-    env.update(extra)
-    return env
-
-
 @contextmanager
 def orchestrix_serve(env: dict[str, str], cwd: Path) -> Iterator[str]:
     """A real ``orchestrix serve`` process on a free loopback port; yields its base URL."""
-    port = free_port()
-    log = cwd / f"serve-{port}.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "orchestrix", "serve", "--host", LOOPBACK, "--port", str(port)],
-            env=env,
-            cwd=cwd,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        base = f"http://{LOOPBACK}:{port}"
-        try:
-            _wait_healthy(base, proc, log)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
-
-
-def _wait_healthy(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_LIMIT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"orchestrix serve exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    pytest.fail(f"orchestrix serve did not become healthy:\n{log.read_text()}")
+    with orchestrix_process("serve", env=env, cwd=cwd) as served:
+        yield served.url
 
 
 @pytest.fixture

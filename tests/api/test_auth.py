@@ -12,14 +12,14 @@ from typing import Any
 import httpx
 import pytest
 
-from orchestrix.settings import Settings
-from tests.api.conftest import example_spec, serve_app, serve_env
+from tests.api.conftest import example_spec, serve_app
+from tests.factories import make_settings, server_env
 
 
 def cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "orchestrix", "token", *args],
-        env=serve_env(tmp_path, None),
+        env=server_env(tmp_path, None),
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -37,7 +37,7 @@ def make_token(tmp_path: Path, owner: str) -> dict[str, Any]:
 
 @pytest.fixture
 def tokens_url(tmp_path: Path) -> Iterator[str]:
-    settings = Settings(data_dir=tmp_path, auth="tokens", _env_file=None)  # type: ignore[call-arg]
+    settings = make_settings(tmp_path, auth="tokens")
     with serve_app(settings) as base:
         yield base
 
@@ -112,7 +112,7 @@ def test_token_cli_errors_are_one_line(tmp_path: Path) -> None:
 def test_serve_refuses_an_open_interface_without_tokens(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "orchestrix", "serve", "--host", "0.0.0.0", "--port", "9"],
-        env=serve_env(tmp_path, None),
+        env=server_env(tmp_path, None),
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from orchestrix.settings import Settings
 from tests.api.conftest import create_server, example_spec, serve_app
+from tests.factories import make_settings
 
 OWNER = {"ownerId": "alice"}
 
@@ -91,7 +91,7 @@ def test_text_the_databases_cannot_store_is_refused(
 
 @pytest.fixture
 def small_limit_url(tmp_path: Path) -> Iterator[str]:
-    settings = Settings(data_dir=tmp_path, max_body_bytes=2048, _env_file=None)  # type: ignore[call-arg]
+    settings = make_settings(tmp_path, max_body_bytes=2048)
     with serve_app(settings) as base:
         yield base
 

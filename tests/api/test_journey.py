@@ -11,7 +11,8 @@ from typing import Any
 
 import httpx
 
-from tests.api.conftest import orchestrix_serve, serve_env
+from tests.api.conftest import orchestrix_serve
+from tests.factories import server_env
 
 ID_PATTERN = re.compile(r"^mcp_[A-Za-z0-9_-]{22}$")
 
@@ -25,7 +26,7 @@ def sample_input(spec: dict[str, Any], email: str) -> dict[str, Any]:
 
 
 def test_sign_up_api_journey(tmp_path: Path, database_url: str) -> None:
-    env = serve_env(tmp_path / "data", database_url)
+    env = server_env(tmp_path / "data", database_url)
     owner = {"ownerId": "ada"}
     with orchestrix_serve(env, tmp_path) as base, httpx.Client(base_url=base, timeout=30) as c:
         created = c.post("/mcp/servers", json={"prompt": "create a sign up api", **owner})

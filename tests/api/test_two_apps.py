@@ -9,15 +9,14 @@ from mcp import Client
 
 from orchestrix.settings import Settings
 from tests.api.conftest import create_server, example_spec, serve_app
+from tests.factories import make_settings
 
 OWNER = {"ownerId": "twin"}
 
 
 async def test_two_apps_over_one_postgresql(tmp_path: Path, postgres_url: str) -> None:
     def settings(name: str) -> Settings:
-        return Settings(  # type: ignore[call-arg]
-            data_dir=tmp_path / name, database_url=postgres_url, _env_file=None
-        )
+        return make_settings(tmp_path / name, database_url=postgres_url)
 
     with serve_app(settings("a")) as a_url, serve_app(settings("b")) as b_url:
         with httpx.Client(base_url=a_url) as a, httpx.Client(base_url=b_url) as b:

@@ -16,7 +16,6 @@ import pytest
 
 from orchestrix.deploy.archestra_platform import ArchestraPlatformTarget, PlatformConfig
 from orchestrix.deploy.base import DeployError, get_target
-from orchestrix.settings import Settings
 from orchestrix.spec.io import loads_workflow
 from tests.deploy.test_archestra_platform_loopback import (
     API_KEY,
@@ -25,6 +24,7 @@ from tests.deploy.test_archestra_platform_loopback import (
     signup_request,
     target_for,
 )
+from tests.factories import make_settings
 from tests.servers import free_port, serve_asgi
 
 # --- fixtures ---------------------------------------------------------------------------------
@@ -314,19 +314,14 @@ async def test_an_unreachable_platform_is_a_clear_reason(tmp_path: Path) -> None
 def test_missing_settings_name_the_setting(tmp_path: Path) -> None:
     from orchestrix.errors import ConfigurationError
 
-    bare = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    bare = make_settings(tmp_path)
     with pytest.raises(ConfigurationError, match="ORCHESTRIX_ARCHESTRA_PLATFORM_URL"):
         PlatformConfig.from_settings(bare)
-    no_key = Settings(  # type: ignore[call-arg]
-        _env_file=None, data_dir=tmp_path, archestra_platform_url="http://a.test:9000"
-    )
+    no_key = make_settings(tmp_path, archestra_platform_url="http://a.test:9000")
     with pytest.raises(ConfigurationError, match="ORCHESTRIX_ARCHESTRA_PLATFORM_API_KEY"):
         PlatformConfig.from_settings(no_key)
-    ftp = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        data_dir=tmp_path,
-        archestra_platform_url="ftp://a.test",
-        archestra_platform_api_key="k",
+    ftp = make_settings(
+        tmp_path, archestra_platform_url="ftp://a.test", archestra_platform_api_key="k"
     )
     with pytest.raises(ConfigurationError, match="http:// or https://"):
         PlatformConfig.from_settings(ftp)

@@ -24,12 +24,13 @@ from tests.deploy.test_archestra_platform_loopback import (
     signup_request,
     target_for,
 )
+from tests.factories import make_settings
 from tests.servers import serve_asgi
 
 
 @contextmanager
 def host_and_platform(tmp_path: Path) -> Iterator[tuple[str, LoopbackArchestra, Settings]]:
-    host_settings = Settings(_env_file=None, data_dir=tmp_path / "host")  # type: ignore[call-arg]
+    host_settings = make_settings(tmp_path / "host")
     state = LoopbackArchestra()
     with serve_asgi(create_host_app(host_settings)) as host, serve_asgi(state.app()) as url:
         settings = platform_settings(

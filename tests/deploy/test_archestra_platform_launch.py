@@ -12,10 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,10 +27,10 @@ from tests.deploy.test_archestra_platform_loopback import (
     signup_request,
     target_for,
 )
-from tests.servers import free_port, serve_asgi
+from tests.factories import cheap_argon2_env, make_settings
+from tests.servers import free_port, process, serve_asgi
 
 VENV_BIN = str(Path(sys.executable).parent)  # where `orchestrix` is installed
-STARTUP_LIMIT = 30.0
 
 
 async def registered_launch(
@@ -52,9 +49,11 @@ async def registered_launch(
 
 
 def runtime_env(home: Path, registered: dict[str, str]) -> dict[str, str]:
-    """The environment of the runtime's process: the item's variables, a home, a PATH."""
+    """The environment of the runtime's process: the item's variables, a home, a PATH (and
+    cheap argon2: the signups hash to store, not to measure argon2)."""
     home.mkdir()
     return {
+        **cheap_argon2_env(),
         **registered,
         "HOME": str(home),
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -120,32 +119,8 @@ async def test_the_registered_streamable_http_command_serves_and_runs_the_tool(
 @contextmanager
 def running(argv: list[str], env: dict[str, str], cwd: Path, port: int) -> Iterator[None]:
     """The process, until the block ends; it must accept connections on ``port`` first."""
-    process = subprocess.Popen(
-        argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    try:
-        deadline = time.monotonic() + STARTUP_LIMIT
-        while True:
-            if process.poll() is not None:
-                err = process.stderr.read().decode() if process.stderr else ""
-                raise AssertionError(f"orchestrix mcp exited with {process.returncode}: {err}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise AssertionError("orchestrix mcp did not listen in time") from None
-                time.sleep(0.05)
+    with process(argv, env=env, cwd=cwd, port=port, health=None, log_dir=Path(env["HOME"])):
         yield
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        if process.stderr:
-            process.stderr.close()
 
 
 # --- the examples of the README and the docs page ---------------------------------------------
@@ -167,14 +142,13 @@ def test_the_settings_of_the_readme_and_the_docs_configure_the_target(
 ) -> None:
     from orchestrix.deploy.archestra_platform import ArchestraPlatformTarget
     from orchestrix.deploy.base import get_target
-    from orchestrix.settings import Settings
 
     monkeypatch.chdir(tmp_path)
     for doc in (ROOT / "README.md", DOCS):
         for line in bash_lines(doc, "ORCHESTRIX_ARCHESTRA_PLATFORM_URL"):
             key, _, value = line.partition("=")
             monkeypatch.setenv(key, value)
-        settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+        settings = make_settings(tmp_path)
         assert settings.resolved_deploy_target == "archestra-platform"
         target = get_target(settings)
         assert isinstance(target, ArchestraPlatformTarget)

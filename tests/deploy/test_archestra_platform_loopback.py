@@ -35,6 +35,7 @@ from orchestrix.deploy.base import DeploymentRequest
 from orchestrix.runtime.mcp import tool_name
 from orchestrix.settings import Settings
 from orchestrix.spec.io import load_workflow, loads_workflow
+from tests.factories import make_settings
 from tests.servers import serve_asgi
 
 DATA = Path(__file__).parent / "data" / "archestra_api"
@@ -512,7 +513,7 @@ def platform_settings(tmp_path: Path, url: str, **extra: Any) -> Settings:
         "archestra_platform_dashboard_url": "http://archestra.test:3000",
         **extra,
     }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return make_settings(**values)
 
 
 def target_for(settings: Settings) -> ArchestraPlatformTarget:

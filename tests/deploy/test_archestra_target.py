@@ -12,8 +12,8 @@ from orchestrix.deploy import get_target
 from orchestrix.deploy.archestra import NOT_CONFIGURED, HttpDeployTarget
 from orchestrix.deploy.base import DeployError
 from orchestrix.errors import ConfigurationError
-from orchestrix.settings import Settings
 from tests.deploy.peers import agent_answer, closing_peer, scripted_peer, unused_port_endpoint
+from tests.factories import make_settings
 from tests.host.helpers import deployment, example
 
 
@@ -148,7 +148,7 @@ async def test_undeploy_and_status() -> None:
 
 
 def test_target_choice_and_missing_settings(tmp_path: Path) -> None:
-    bare = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    bare = make_settings(tmp_path)
     assert bare.resolved_deploy_target == "local"
     assert get_target(bare).name == "local"
     with pytest.raises(ConfigurationError) as caught:
@@ -158,11 +158,10 @@ def test_target_choice_and_missing_settings(tmp_path: Path) -> None:
         "Archestra deployment is not configured. Please set ARCHESTRA_API_KEY and "
         "ARCHESTRA_ENDPOINT in environment variables."
     )
-    keyed = Settings(  # type: ignore[call-arg]
-        data_dir=tmp_path,
+    keyed = make_settings(
+        tmp_path,
         archestra_api_key="k",
         archestra_deployment_endpoint="http://127.0.0.1:9/mcp/agents",
-        _env_file=None,
     )
     assert keyed.resolved_deploy_target == "archestra"
     assert get_target(keyed).name == "archestra"

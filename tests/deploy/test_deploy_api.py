@@ -22,6 +22,7 @@ from orchestrix.deploy.service import TESTS_FAIL
 from orchestrix.runtime.database import make_engine
 from orchestrix.settings import Settings
 from tests.deploy.peers import agent_answer, closing_peer, scripted_peer
+from tests.factories import make_settings
 from tests.host.helpers import HOST_KEY, auth, example, host_settings, running_host
 from tests.servers import serve_asgi
 
@@ -36,9 +37,7 @@ ARCHESTRA_FIELDS = (
 
 
 def cp_settings(data_dir: Path, database_url: str | None = None, **extra: Any) -> Settings:
-    return Settings(  # type: ignore[call-arg]
-        data_dir=data_dir, database_url=database_url, _env_file=None, **extra
-    )
+    return make_settings(data_dir, database_url=database_url, **extra)
 
 
 def via_archestra(host: str, key: str = HOST_KEY) -> dict[str, Any]:

@@ -23,7 +23,7 @@ import orchestrix.telemetry as telemetry_module
 from orchestrix.telemetry import Telemetry
 from tests.deploy.test_deploy_api import OWNER, control_plane, cp_settings, create
 from tests.host.helpers import example
-from tests.servers import serve_asgi
+from tests.servers import scaled, serve_asgi
 
 WAIT_LIMIT = 15.0
 
@@ -66,14 +66,14 @@ def receiver(**options: Any) -> Iterator[Receiver]:
 
 
 def wait_for(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT_LIMIT
+    deadline = time.monotonic() + scaled(WAIT_LIMIT)
     while not condition():
         assert time.monotonic() < deadline, "the condition did not come true in time"
         time.sleep(0.02)
 
 
 async def async_wait_for(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT_LIMIT
+    deadline = time.monotonic() + scaled(WAIT_LIMIT)
     while not condition():
         assert time.monotonic() < deadline, "the condition did not come true in time"
         await asyncio.sleep(0.02)

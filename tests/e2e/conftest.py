@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +24,8 @@ import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
 
 from tests.conftest import IN_CI
-from tests.servers import LOOPBACK, free_port
+from tests.factories import server_env
+from tests.servers import orchestrix_process
 
 CHROMIUM = Path(os.environ.get("ORCHESTRIX_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -39,7 +37,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-STARTUP_LIMIT = 30.0
 OWNER = "local-user"
 
 
@@ -61,46 +58,9 @@ class Served:
 
 
 def start_serve(data_dir: Path, **env_extra: str) -> Iterator[Served]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCHESTRIX_", "ARCHESTRA_"))}
-    env.update({"ORCHESTRIX_DATA_DIR": str(data_dir), "ORCHESTRIX_DEPLOY_TARGET": "local"})
-    env.update(env_extra)
-    port = free_port()
-    log = data_dir / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "orchestrix", "serve", "--host", LOOPBACK, "--port", str(port)],
-            env=env,
-            cwd=data_dir,  # no stray .env from the checkout
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        served = Served(f"http://{LOOPBACK}:{port}", log)
-        try:
-            _wait_healthy(served, proc)
-            yield served
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
-
-
-def _wait_healthy(served: Served, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + STARTUP_LIMIT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            log = served.log.read_text()
-            pytest.fail(f"orchestrix serve exited with {proc.returncode}:\n{log}")
-        try:
-            if httpx.get(f"{served.url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    pytest.fail(f"orchestrix serve did not become healthy:\n{served.log.read_text()}")
+    env = server_env(data_dir, ORCHESTRIX_DEPLOY_TARGET="local", **env_extra)
+    with orchestrix_process("serve", env=env, cwd=data_dir) as running:
+        yield Served(running.url, running.log)
 
 
 @pytest.fixture(scope="module")

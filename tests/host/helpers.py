@@ -16,6 +16,7 @@ from orchestrix.deploy.base import DeploymentRequest
 from orchestrix.host import create_host_app
 from orchestrix.settings import Settings
 from orchestrix.spec.io import parse_workflow
+from tests.factories import make_settings
 from tests.servers import serve_asgi
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,9 +48,7 @@ def wire(name: str = "signup", **changes: Any) -> dict[str, Any]:
 
 def host_settings(data_dir: Path, database_url: str | None = None, **extra: Any) -> Settings:
     extra.setdefault("host_api_key", HOST_KEY)
-    return Settings(  # type: ignore[call-arg]
-        data_dir=data_dir, database_url=database_url, _env_file=None, **extra
-    )
+    return make_settings(data_dir, database_url=database_url, **extra)
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from orchestrix.runtime.database import make_engine
 from orchestrix.settings import Settings
 from orchestrix.store.migrate import VERSION_TABLE, migrate
 from orchestrix.store.models import Base
+from tests.factories import make_settings
 from tests.host.helpers import (
     auth,
     host_settings,
@@ -215,7 +216,7 @@ def _diff(connection: Connection) -> list[object]:
 
 
 async def test_the_migration_creates_the_host_table_as_modelled(database_url: str) -> None:
-    settings = Settings(database_url=database_url, _env_file=None)  # type: ignore[call-arg]
+    settings = make_settings(database_url=database_url)
     engine = make_engine(settings.resolved_database_url)
     try:
         await migrate(engine)

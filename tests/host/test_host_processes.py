@@ -4,82 +4,38 @@ command refuses to listen beyond loopback without an API key."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 from mcp import Client
 
+from tests.factories import server_env
 from tests.host.helpers import HOST_KEY, auth, signup, wire
-from tests.servers import LOOPBACK, free_port
+from tests.servers import orchestrix_process, wait_until
 
-STARTUP_LIMIT = 30.0
 #: A worker re-checks a cached agent's revision at most every second (HostRuntime.revision_ttl).
 PROPAGATION_LIMIT = 10.0
 
 
 def eventually(check: Callable[[], bool]) -> None:
     """Poll ``check`` until it holds; a change must reach the other host, without a restart."""
-    deadline = time.monotonic() + PROPAGATION_LIMIT
-    while not check():
-        assert time.monotonic() < deadline, "the other host did not pick up the change"
-        time.sleep(0.05)
-
-
-def host_env(data_dir: Path, database_url: str | None, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCHESTRIX_", "ARCHESTRA_"))}
-    env["ORCHESTRIX_DATA_DIR"] = str(data_dir)
-    if database_url:
-        env["ORCHESTRIX_DATABASE_URL"] = database_url
-    env.update(extra)
-    return env
+    wait_until(check, what="the other host picking up the change", limit=PROPAGATION_LIMIT)
 
 
 @contextmanager
 def host_process(env: dict[str, str], cwd: Path, *args: str) -> Iterator[str]:
-    port = free_port()
-    log = cwd / f"host-{port}.log"
-    command = [sys.executable, "-m", "orchestrix", "host", "--host", LOOPBACK, "--port", str(port)]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*command, *args], env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT
-        )
-        base = f"http://{LOOPBACK}:{port}"
-        try:
-            deadline = time.monotonic() + STARTUP_LIMIT
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(
-                        f"orchestrix host exited with {proc.returncode}:\n{log.read_text()}"
-                    )
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"orchestrix host did not start:\n{log.read_text()}")
-                time.sleep(0.1)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
+    with orchestrix_process("host", *args, env=env, cwd=cwd) as running:
+        yield running.url
 
 
 async def test_two_hosts_over_one_postgresql_serve_the_same_agents(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    env = host_env(tmp_path, postgres_url, ORCHESTRIX_HOST_API_KEY=HOST_KEY)
+    env = server_env(tmp_path, postgres_url, ORCHESTRIX_HOST_API_KEY=HOST_KEY)
     with host_process(env, tmp_path) as one, host_process(env, tmp_path) as two:
         body = wire("signup")
         created = httpx.post(f"{one}/mcp/agents", json=body, headers=auth())
@@ -121,7 +77,7 @@ async def test_two_hosts_over_one_postgresql_serve_the_same_agents(
 
 
 def test_workers_of_one_host(tmp_path: Path, postgres_url: str) -> None:
-    env = host_env(tmp_path, postgres_url, ORCHESTRIX_HOST_API_KEY=HOST_KEY)
+    env = server_env(tmp_path, postgres_url, ORCHESTRIX_HOST_API_KEY=HOST_KEY)
     with host_process(env, tmp_path, "--workers", "2") as base:
         agent_id = httpx.post(f"{base}/mcp/agents", json=wire("todo"), headers=auth()).json()[
             "agentId"
@@ -133,7 +89,7 @@ def test_workers_of_one_host(tmp_path: Path, postgres_url: str) -> None:
 
 
 def test_refuses_a_public_address_without_an_api_key(tmp_path: Path) -> None:
-    env = host_env(tmp_path, None)
+    env = server_env(tmp_path, None)
     done = subprocess.run(
         [sys.executable, "-m", "orchestrix", "host", "--host", "0.0.0.0", "--port", "1"],
         env=env,

@@ -16,6 +16,7 @@ from orchestrix.spec.io import load_workflow
 from orchestrix.spec.models import Workflow
 from orchestrix.tools.base import Services
 from tests.conftest import unique_namespace
+from tests.factories import make_settings
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SIGNUP = load_workflow(EXAMPLES / "signup.yaml")
@@ -149,9 +150,8 @@ async def test_fifty_concurrent_signups_of_one_email_make_one_row(
     postgres_url: str, tmp_path: Path
 ) -> None:
     from orchestrix.runtime.services import open_services
-    from orchestrix.settings import Settings
 
-    settings = Settings(data_dir=tmp_path, database_url=postgres_url, _env_file=None)  # type: ignore[call-arg]
+    settings = make_settings(tmp_path, database_url=postgres_url)
     ns = unique_namespace()
     executor = Executor(SIGNUP)
     async with open_services(settings) as services:

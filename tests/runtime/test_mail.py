@@ -15,6 +15,7 @@ from orchestrix.runtime.mail import OutboxMailer, SmtpMailer, build_mailer, list
 from orchestrix.settings import Settings
 from orchestrix.tools.base import EmailMessageData
 from tests.conftest import unique_namespace
+from tests.factories import make_settings
 from tests.servers import SmtpServer, free_port, smtp_server
 
 
@@ -27,13 +28,12 @@ async def engine(any_settings: Settings) -> AsyncIterator[AsyncEngine]:
 
 
 def _smtp_settings(tmp_path: Path, server: SmtpServer, **extra: object) -> Settings:
-    return Settings(
-        data_dir=tmp_path,
+    return make_settings(
+        tmp_path,
         smtp_host=server.host,
         smtp_port=server.port,
         smtp_from="noreply@orchestrix.dev",
         smtp_timeout=5,
-        _env_file=None,  # type: ignore[call-arg]
         **extra,
     )
 
@@ -183,14 +183,13 @@ async def test_smtp_refused_recipient_is_502(tmp_path: Path) -> None:
 
 
 async def test_smtp_server_that_is_not_there_is_502(tmp_path: Path) -> None:
-    settings = Settings(
-        data_dir=tmp_path,
+    settings = make_settings(
+        tmp_path,
         smtp_host="127.0.0.1",
         smtp_port=free_port(),
         smtp_password=SecretStr("pw-never-shown"),
         smtp_username="u",
         smtp_timeout=5,
-        _env_file=None,  # type: ignore[call-arg]
     )
     with pytest.raises(UpstreamError) as info:
         await SmtpMailer(settings).send(_message())

@@ -30,6 +30,7 @@ from orchestrix.spec.io import load_workflow
 from orchestrix.spec.models import Workflow
 from orchestrix.tools.base import Services
 from tests.conftest import unique_namespace
+from tests.factories import make_settings
 from tests.servers import serve_asgi
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -297,11 +298,7 @@ async def test_two_workers_over_one_postgres_answer_any_request(
     ns = unique_namespace()
     hosts = []
     for name in ("one", "two"):
-        settings = Settings(
-            data_dir=tmp_path / name,
-            database_url=postgres_url,
-            _env_file=None,  # type: ignore[call-arg]
-        )
+        settings = make_settings(tmp_path / name, database_url=postgres_url)
         worker = McpHost(settings)
         worker.put("agent_1", SIGNUP, ns)
         hosts.append(worker)

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from orchestrix.settings import Settings
 from tests.conftest import IN_CI, unique_namespace
+from tests.factories import make_settings
 from tests.runtime.test_mcp_http import SIGNUP, McpHost, running
 
 # Pinned so CI is reproducible. Later releases (0.16+) need Node.js 22; this one runs on 20.
@@ -44,7 +44,7 @@ def inspector(url: str, *args: str) -> Any:
 
 @pytest.mark.timeout(2 * NPX_TIMEOUT + 60)
 def test_the_inspector_lists_and_calls_the_signup_tool(tmp_path: Path) -> None:
-    host = McpHost(Settings(data_dir=tmp_path, _env_file=None))  # type: ignore[call-arg]
+    host = McpHost(make_settings(tmp_path))
     host.put("srv_signup", SIGNUP, unique_namespace())
     with running(host) as base:
         url = f"{base}/srv_signup/mcp"

@@ -12,11 +12,12 @@ from orchestrix.errors import UpstreamError, ValidationFailed
 from orchestrix.runtime.ratelimit import Limiter, build_limiter
 from orchestrix.settings import Settings
 from tests.conftest import unique_namespace
+from tests.factories import make_settings
 from tests.servers import free_port
 
 
 def _settings(tmp_path: Path, redis_url: str | None = None) -> Settings:
-    return Settings(data_dir=tmp_path, redis_url=redis_url, _env_file=None)  # type: ignore[call-arg]
+    return make_settings(tmp_path, redis_url=redis_url)
 
 
 @pytest.fixture

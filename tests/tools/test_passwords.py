@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 import pytest
 from argon2 import PasswordHasher, Type, extract_parameters
+from argon2.profiles import RFC_9106_LOW_MEMORY
 
 from orchestrix.errors import Unauthorized, ValidationFailed
+from orchestrix.passwords import passwords_for
 from orchestrix.runtime.executor import Executor
+from orchestrix.settings import Settings
 from orchestrix.spec.models import Workflow
-from orchestrix.tools import verify_password as verify_module
 from orchestrix.tools.base import RunContext, Services
 from orchestrix.tools.hash_password import HashPassword, HashPasswordConfig
 from orchestrix.tools.verify_password import VerifyPassword, VerifyPasswordConfig
 from tests.conftest import unique_namespace
+from tests.factories import CHEAP_ARGON2, cheap_argon2_env
 
 
 def _ctx(services: Services) -> RunContext:
@@ -72,9 +78,68 @@ async def test_a_missing_or_malformed_hash_is_the_same_401(
     with pytest.raises(Unauthorized) as info:
         await _verify(services, "anything", stored, message="Invalid email or password")
     assert info.value.message == "Invalid email or password"
-    # without a hash the password was still checked against a dummy hash
-    assert verify_module._dummy_hash is not None
-    assert verify_module._dummy_hash.startswith("$argon2id$")
+    # without a hash the password is still checked, against the dummy hash made up front
+    dummy = passwords_for(services.settings).dummy_hash
+    assert dummy.startswith("$argon2id$")
+    assert extract_parameters(dummy) == extract_parameters(await _hash(services, "x"))
+
+
+def test_production_hashes_have_argon2_cffis_rfc_9106_parameters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one test that pays for production-strength hashes: with no argon2 setting given,
+    hashes are argon2id with RFC 9106's low-memory profile (argon2-cffi's defaults)."""
+    for name in cheap_argon2_env():
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    passwords = passwords_for(settings)
+    assert extract_parameters(passwords.hash_sync("pw-12345")) == RFC_9106_LOW_MEMORY
+    assert extract_parameters(passwords.dummy_hash) == RFC_9106_LOW_MEMORY
+
+
+def test_the_parameters_come_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ORCHESTRIX_ARGON2_TIME_COST", "2")
+    monkeypatch.setenv("ORCHESTRIX_ARGON2_MEMORY_COST", "16")
+    monkeypatch.setenv("ORCHESTRIX_ARGON2_PARALLELISM", "2")
+    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    found = extract_parameters(passwords_for(settings).hash_sync("pw"))
+    assert (found.type, found.time_cost, found.memory_cost, found.parallelism) == (
+        Type.ID,
+        2,
+        16,
+        2,
+    )
+
+
+def test_too_little_memory_for_the_lanes_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="ORCHESTRIX_ARGON2_MEMORY_COST"):
+        Settings(  # type: ignore[call-arg]
+            _env_file=None, data_dir=tmp_path, argon2_memory_cost=8, argon2_parallelism=2
+        )
+
+
+async def test_hashing_and_verifying_leave_the_event_loop_free(services: Services) -> None:
+    """The hash runs in a worker thread: while it runs, other coroutines go on."""
+    assert services.settings.argon2_time_cost == CHEAP_ARGON2["argon2_time_cost"]
+    done = False
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not done:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    async def hash_then_verify() -> None:
+        nonlocal done
+        hashed = await _hash(services, "pw-12345")
+        assert await _verify(services, "pw-12345", hashed)
+        done = True
+
+    await asyncio.gather(hash_then_verify(), ticker())
+    assert ticks > 0
 
 
 LOGIN = Workflow.model_validate(

@@ -12,11 +12,11 @@ import pytest
 from orchestrix.errors import RateLimited
 from orchestrix.runtime.executor import Executor
 from orchestrix.runtime.services import open_services
-from orchestrix.settings import Settings
 from orchestrix.spec.models import Workflow
 from orchestrix.tools.base import RunContext, Services
 from orchestrix.tools.rate_limit import RateLimit, RateLimitConfig
 from tests.conftest import unique_namespace
+from tests.factories import make_settings
 
 
 async def _hit(services: Services, namespace: str, **config: Any) -> dict[str, Any]:
@@ -104,7 +104,7 @@ async def test_rate_limit_through_the_executor(services: Services) -> None:
 
 async def test_redis_counters_are_shared_between_processes(redis_url: str, tmp_path: Path) -> None:
     ns = unique_namespace()
-    settings = Settings(data_dir=tmp_path, redis_url=redis_url, _env_file=None)  # type: ignore[call-arg]
+    settings = make_settings(tmp_path, redis_url=redis_url)
     async with open_services(settings) as one, open_services(settings) as two:
         await _hit(one, ns, key="shared", limit=2, window=60)
         await _hit(two, ns, key="shared", limit=2, window=60)

@@ -11,11 +11,11 @@ from orchestrix.errors import UpstreamError, ValidationFailed
 from orchestrix.runtime.executor import Executor
 from orchestrix.runtime.mail import list_outbox
 from orchestrix.runtime.services import open_services
-from orchestrix.settings import Settings
 from orchestrix.spec.models import Workflow
 from orchestrix.tools.base import RunContext, Services
 from orchestrix.tools.send_email import SendEmail, SendEmailConfig
 from tests.conftest import unique_namespace
+from tests.factories import make_settings
 from tests.servers import free_port, smtp_server
 
 CONTACT = Workflow.model_validate(
@@ -77,12 +77,8 @@ async def test_without_smtp_the_message_goes_to_the_outbox(services: Services) -
 
 async def test_over_smtp_to_a_real_server(tmp_path: Path) -> None:
     with smtp_server() as server:
-        settings = Settings(  # type: ignore[call-arg]
-            data_dir=tmp_path,
-            smtp_host=server.host,
-            smtp_port=server.port,
-            smtp_from="api@example.com",
-            _env_file=None,
+        settings = make_settings(
+            tmp_path, smtp_host=server.host, smtp_port=server.port, smtp_from="api@example.com"
         )
         async with open_services(settings) as services:
             result = await Executor(CONTACT).run(
@@ -109,13 +105,7 @@ async def test_over_smtp_to_a_real_server(tmp_path: Path) -> None:
 
 
 async def test_a_failing_smtp_server_is_502(tmp_path: Path) -> None:
-    settings = Settings(  # type: ignore[call-arg]
-        data_dir=tmp_path,
-        smtp_host="127.0.0.1",
-        smtp_port=free_port(),
-        smtp_timeout=5,
-        _env_file=None,
-    )
+    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=free_port(), smtp_timeout=5)
     async with open_services(settings) as services:
         with pytest.raises(UpstreamError) as info:
             await _send(services, "n", to="a@example.com", subject="Hi", text="x")
@@ -124,9 +114,7 @@ async def test_a_failing_smtp_server_is_502(tmp_path: Path) -> None:
 
 async def test_a_refused_recipient_is_502(tmp_path: Path) -> None:
     with smtp_server(reject=["gone@example.com"]) as server:
-        settings = Settings(  # type: ignore[call-arg]
-            data_dir=tmp_path, smtp_host=server.host, smtp_port=server.port, _env_file=None
-        )
+        settings = make_settings(tmp_path, smtp_host=server.host, smtp_port=server.port)
         async with open_services(settings) as services:
             with pytest.raises(UpstreamError) as info:
                 await _send(services, "n", to="gone@example.com", subject="Hi", text="x")

@@ -11,14 +11,14 @@ engine and enters the MCP mount; at the end it closes them and disposes the engi
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from sqlalchemy import text
 
 from orchestrix import __version__
+from orchestrix.api import deploy, runtime, servers
 from orchestrix.api.errors import UnexpectedErrors, install_error_handlers
 from orchestrix.api.limits import BodySizeLimit
 from orchestrix.api.mcp import mount_mcp
@@ -30,14 +30,6 @@ from orchestrix.runtime.database import make_engine
 from orchestrix.runtime.services import open_services
 from orchestrix.settings import Settings, get_settings
 from orchestrix.store import Store
-
-#: Router modules, each exposing ``router`` (and optionally ``public``, routes outside
-#: /mcp/servers). A module that is not installed is skipped; adding one is one line.
-ROUTER_MODULES = (
-    "orchestrix.api.servers",
-    "orchestrix.api.runtime",
-    "orchestrix.api.deploy",
-)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -84,25 +76,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await conn.execute(text("SELECT 1"))
         return Health(status="ok", version=__version__)
 
-    for name in ROUTER_MODULES:
-        include_routers(app, name)
+    app.include_router(servers.router)
+    app.include_router(runtime.router)
+    app.include_router(runtime.public)  # outside /mcp/servers
+    app.include_router(deploy.router)
     app.state.mcp = mount_mcp(app, store, runner)  # after the REST routes under /runtime
     host = mount_host(app, settings, engine=engine)  # `local` target: /agents/..., /mcp/agents
     runner.telemetry = host.telemetry
     mount_dashboard(app)  # last: the API's routes take precedence over the page's
     return app
-
-
-def include_routers(app: FastAPI, module_name: str) -> bool:
-    """Include ``router`` (and ``public``) of a module; False when the module is not there."""
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as e:
-        if e.name == module_name:
-            return False
-        raise
-    for attribute in ("router", "public"):
-        router = getattr(module, attribute, None)
-        if isinstance(router, APIRouter):
-            app.include_router(router)
-    return True

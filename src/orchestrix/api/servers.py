@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from orchestrix.api import service
+from orchestrix.api.deploy import deploy_from_chat
 from orchestrix.api.deps import (
     IdentityDep,
     OwnerDep,
@@ -247,7 +248,9 @@ async def chat(
 ) -> ChatOut:
     """A message to the supervisor: it explains, mutates (a new version), runs or deploys."""
     owner = who.owner(body.owner_id)
-    outcome = await service.chat(request.app, store, runner, owner, server_id, body.message)
+    outcome = await service.chat(
+        request.app, store, runner, owner, server_id, body.message, deploy=deploy_from_chat
+    )
     version = None
     if outcome.saved:
         telemetry_of(request.app).emit(

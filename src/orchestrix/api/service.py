@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI
 
-from orchestrix.api.errors import Unavailable
 from orchestrix.api.runner import Runner, workflow_of
 from orchestrix.api.schemas import BuildInfo
 from orchestrix.runtime.checks import ensure_valid
@@ -18,8 +16,9 @@ from orchestrix.spec.io import loads_workflow, parse_workflow
 from orchestrix.spec.models import Workflow
 from orchestrix.store import ExecutionRecord, ServerRecord, Store
 
-#: ``orchestrix.api.deploy`` may define ``async def deploy_from_chat(app, server_id, owner_id)
-#: -> dict``; the chat's ``deploy`` intent then deploys instead of asking the client to.
+#: How the chat's ``deploy`` intent deploys: ``(app, server_id, owner_id) -> answer``, passed in
+#: by the route (``orchestrix.api.deploy.deploy_from_chat``). Without one, the chat answers with
+#: the request that deploys instead.
 DeployHook = Callable[[FastAPI, str, str], Awaitable[dict[str, Any]]]
 
 
@@ -44,8 +43,9 @@ async def create_from_spec(store: Store, owner: str, spec: dict[str, Any] | str)
 async def create_from_prompt(
     store: Store, settings: Settings, owner: str, prompt: str
 ) -> tuple[ServerRecord, BuildInfo]:
-    agents = _agents()
-    result = await agents.BuilderAgent(settings).generate(prompt)
+    from orchestrix.agents import BuilderAgent  # here: `serve` starts without the builder loaded
+
+    result = await BuilderAgent(settings).generate(prompt)
     ensure_valid(result.workflow)
     server = await store.servers.create(
         owner_id=owner,
@@ -108,13 +108,21 @@ class ChatOutcome:
 
 
 async def chat(
-    app: FastAPI, store: Store, runner: Runner, owner: str, server_id: str, message: str
+    app: FastAPI,
+    store: Store,
+    runner: Runner,
+    owner: str,
+    server_id: str,
+    message: str,
+    *,
+    deploy: DeployHook | None = None,
 ) -> ChatOutcome:
+    from orchestrix.agents import BuilderAgent, SupervisorAgent  # as in create_from_prompt
+
     settings: Settings = app.state.settings
     server = await store.servers.get(server_id, owner)
     workflow = workflow_of(server)
-    agents = _agents()
-    supervisor = agents.SupervisorAgent(builder=agents.BuilderAgent(settings), settings=settings)
+    supervisor = SupervisorAgent(builder=BuilderAgent(settings), settings=settings)
     reply = await supervisor.handle(message, workflow)
     outcome = ChatOutcome(reply.to_dict(), server)
     if reply.intent in {"mutate", "create"} and reply.workflow is not None:
@@ -134,9 +142,8 @@ async def chat(
             sample = dict(workflow.tests[0].input) if workflow.tests else {}
         outcome.run = await runner.run(server, sample, headers={}, source="chat")
     elif reply.intent == "deploy":
-        hook = _deploy_hook()
-        if hook is not None:
-            outcome.next = {"deployed": await hook(app, server_id, owner)}
+        if deploy is not None:
+            outcome.next = {"deployed": await deploy(app, server_id, owner)}
         else:
             outcome.next = {
                 "method": "POST",
@@ -144,26 +151,3 @@ async def chat(
                 "body": {"ownerId": owner},
             }
     return outcome
-
-
-def _agents() -> Any:
-    try:
-        agents = importlib.import_module("orchestrix.agents")
-    except ModuleNotFoundError as e:
-        if e.name == "orchestrix.agents":
-            raise Unavailable("The builder (orchestrix.agents) is not installed") from e
-        raise
-    if not hasattr(agents, "BuilderAgent"):
-        raise Unavailable("The builder (orchestrix.agents) is not installed")
-    return agents
-
-
-def _deploy_hook() -> DeployHook | None:
-    try:
-        module = importlib.import_module("orchestrix.api.deploy")
-    except ModuleNotFoundError as e:
-        if e.name == "orchestrix.api.deploy":
-            return None
-        raise
-    hook = getattr(module, "deploy_from_chat", None)
-    return hook if callable(hook) else None

@@ -1,21 +1,18 @@
-"""The ``orchestrix`` command line (Typer). Each module registers its commands on ``app``."""
+"""The ``orchestrix`` command line (Typer). Each module registers its commands on ``app``;
+importing them here, in the order their commands appear in --help, is the whole wiring."""
 
 from __future__ import annotations
 
-import importlib
-
+# isort: off
+# (the order of these imports is the order of the commands in --help)
 from orchestrix.cli.app import app
+from orchestrix.cli import run  # noqa: F401  (registers its commands)
+from orchestrix.cli import build  # noqa: F401
+from orchestrix.cli import serve  # noqa: F401
+from orchestrix.cli import deploy  # noqa: F401
+from orchestrix.cli import mcp  # noqa: F401
 
-# Command modules, in the order their commands appear in --help. A module that is not there
-# (an optional part) is skipped rather than breaking the whole CLI.
-_COMMAND_MODULES = ("run", "build", "serve", "deploy", "mcp")
-
-for _name in _COMMAND_MODULES:
-    try:
-        importlib.import_module(f"orchestrix.cli.{_name}")
-    except ModuleNotFoundError as _e:
-        if _e.name != f"orchestrix.cli.{_name}":
-            raise
+# isort: on
 
 
 def main() -> None:

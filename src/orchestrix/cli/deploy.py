@@ -35,6 +35,7 @@ from orchestrix.cli.app import (
     print_json,
     run_async,
 )
+from orchestrix.net import is_loopback
 from orchestrix.settings import Settings, get_settings
 
 BANNER = (
@@ -61,12 +62,6 @@ ServerArg = Annotated[str, typer.Argument(help="A server id (mcp_...) or a spec 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")]
 
 
-def _is_loopback(host: str) -> bool:
-    from orchestrix.host.app import is_loopback
-
-    return is_loopback(host)
-
-
 @app.command("host")
 def host_command(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
@@ -80,7 +75,7 @@ def host_command(
 
     settings = get_settings()
     if settings.host_api_key is None or not settings.host_api_key.get_secret_value():
-        if not _is_loopback(host):
+        if not is_loopback(host):
             fail(
                 f"ORCHESTRIX_HOST_API_KEY is not set: refusing to serve on {host}, where anyone "
                 "could deploy agents (set it, or bind 127.0.0.1)"

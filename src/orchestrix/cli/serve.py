@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated, Any
 
 import typer
@@ -18,6 +17,7 @@ from orchestrix.cli.app import (
     print_json,
     run_async,
 )
+from orchestrix.net import is_loopback
 from orchestrix.settings import get_settings
 
 BANNER = (
@@ -29,15 +29,6 @@ token_app = typer.Typer(
     help="API tokens: the owner identity when ORCHESTRIX_AUTH=tokens.", no_args_is_help=True
 )
 app.add_typer(token_app, name="token")
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @app.command()

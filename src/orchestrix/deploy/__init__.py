@@ -1,10 +1,10 @@
 """Deploy targets: a stored server becomes a hosted agent (``deploy``, ``undeploy``, ``status``).
 
-Importing this package registers the bundled targets: ``archestra``, ``host``, ``local`` and,
-when present, ``archestra-platform``.
+Importing this package registers the bundled targets: ``archestra``, ``archestra-platform``,
+``host`` and ``local``.
 """
 
-from orchestrix.deploy import archestra, host, local
+from orchestrix.deploy import archestra, archestra_platform, host, local
 from orchestrix.deploy.base import (
     DeployedAgent,
     DeployError,
@@ -15,18 +15,13 @@ from orchestrix.deploy.base import (
     target_names,
 )
 
-try:
-    import orchestrix.deploy.archestra_platform  # noqa: F401  (registers itself)
-except ImportError as _e:  # issue 8's target is optional
-    if _e.name != "orchestrix.deploy.archestra_platform":
-        raise
-
 __all__ = [
     "DeployError",
     "DeployTarget",
     "DeployedAgent",
     "DeploymentRequest",
     "archestra",
+    "archestra_platform",
     "get_target",
     "host",
     "local",

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from orchestrix.errors import ConfigurationError, OrchestrixError
 from orchestrix.settings import Settings
 from orchestrix.spec.models import Workflow
+from orchestrix.timefmt import iso_z
 
 CREATED_BY = "orchestrix"
 
@@ -51,7 +52,7 @@ class DeploymentRequest:
             "metadata": {
                 "createdBy": CREATED_BY,
                 "serverId": self.server_id,
-                "createdAt": _iso(self.created_at),
+                "createdAt": iso_z(self.created_at),
                 "ownerId": self.owner_id,
                 "version": self.version,
             },
@@ -124,8 +125,3 @@ def get_target(settings: Settings, name: str | None = None) -> DeployTarget:
             {"target": chosen, "targets": target_names()},
         )
     return factory(settings)
-
-
-def _iso(value: datetime) -> str:
-    text = value.isoformat(timespec="milliseconds")
-    return text.replace("+00:00", "Z")

@@ -35,6 +35,7 @@ from orchestrix.spec.io import parse_workflow
 from orchestrix.spec.models import Workflow
 from orchestrix.store import DeploymentRecord, ServerRecord, Store
 from orchestrix.telemetry import DISABLED, Telemetry
+from orchestrix.timefmt import iso_z
 from orchestrix.tools.base import Services
 
 log = logging.getLogger("orchestrix.deploy")
@@ -57,12 +58,6 @@ class Outcome:
         return self.status < 400
 
 
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def deployment_out(record: DeploymentRecord) -> dict[str, Any]:
     return {
         "id": record.id,
@@ -73,10 +68,10 @@ def deployment_out(record: DeploymentRecord) -> dict[str, Any]:
         "agentId": record.agent_id,
         "endpoint": record.endpoint,
         "dashboardUrl": record.dashboard_url,
-        "deployedAt": _iso(record.deployed_at),
+        "deployedAt": iso_z(record.deployed_at),
         "error": record.error,
-        "createdAt": _iso(record.created_at),
-        "updatedAt": _iso(record.updated_at),
+        "createdAt": iso_z(record.created_at),
+        "updatedAt": iso_z(record.updated_at),
     }
 
 
@@ -115,7 +110,7 @@ def _deployed(server_id: str, record: DeploymentRecord, **more: Any) -> Outcome:
             "agentId": record.agent_id,
             "endpoint": record.endpoint,
             "dashboardUrl": record.dashboard_url,
-            "deployedAt": _iso(record.deployed_at),
+            "deployedAt": iso_z(record.deployed_at),
             **more,
         },
     )
@@ -415,7 +410,7 @@ class Deployer:
                 "success": True,
                 "serverId": server_id,
                 "agentId": live.agent_id,
-                "undeployedAt": _iso(record.updated_at),
+                "undeployedAt": iso_z(record.updated_at),
             },
         )
 

@@ -34,6 +34,7 @@ from orchestrix.errors import Conflict, ValidationFailed
 from orchestrix.runtime.database import records, unique_keys
 from orchestrix.runtime.database import secrets as secrets_table
 from orchestrix.runtime.where import MAX_NAME, Where, canonical, check_field, json_sql
+from orchestrix.timefmt import iso_z
 
 SYSTEM_FIELDS = ("id", "createdAt", "updatedAt")
 MAX_NAMESPACE = 128
@@ -81,9 +82,7 @@ def _now() -> datetime:
 
 def iso(moment: datetime) -> str:
     """ISO-8601 in UTC with microseconds and a ``Z`` (SQLite hands back naive UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return iso_z(moment, "microseconds")
 
 
 # --- checks on what callers pass -----------------------------------------------------------

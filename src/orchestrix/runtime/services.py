@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orchestrix import __version__
+from orchestrix.passwords import prepare
 from orchestrix.runtime.database import ensure_schema, make_engine
 from orchestrix.runtime.datastore import SqlDataStore, SqlSecretStore
 from orchestrix.runtime.mail import build_mailer
@@ -34,6 +35,7 @@ async def open_services(
     limiter = build_limiter(settings)
     try:
         await ensure_schema(engine)
+        await prepare(settings)  # the hasher and its dummy hash, before the first login
         yield Services(
             settings=settings,
             datastore=SqlDataStore(engine),

@@ -18,29 +18,34 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio.to_thread
 import jwt as pyjwt
-from argon2 import PasswordHasher
 
+from orchestrix.passwords import Passwords, prepare
 from orchestrix.runtime.executor import Executor
 from orchestrix.spec.expressions import FUNCTIONS, compile_template
 from orchestrix.spec.models import Workflow, WorkflowTest
 from orchestrix.tools.base import Services
 
 WILDCARD = "*"
-_hasher = PasswordHasher()
 
 
-def _hash_password(value: Any) -> str:
-    return _hasher.hash(str(value))
-
-
-def _test_functions(jwt_secret: str) -> dict[str, Callable[..., Any]]:
+def _test_functions(jwt_secret: str, passwords: Passwords) -> dict[str, Callable[..., Any]]:
     def make_jwt(subject: Any, claims: dict[str, Any] | None = None) -> str:
         now = int(time.time())
         payload = {**(claims or {}), "sub": str(subject), "iat": now, "exp": now + 3600}
         return pyjwt.encode(payload, jwt_secret, algorithm="HS256")
 
-    return {**FUNCTIONS, "hashPassword": _hash_password, "jwt": make_jwt}
+    def hash_password(value: Any) -> str:
+        return passwords.hash_sync(str(value))
+
+    return {**FUNCTIONS, "hashPassword": hash_password, "jwt": make_jwt}
+
+
+async def _render(template: Any, functions: dict[str, Callable[..., Any]]) -> Any:
+    """Render a test's seed, input or headers in a worker thread: ``hashPassword(...)`` in them
+    hashes, which must not block the event loop."""
+    return await anyio.to_thread.run_sync(compile_template(template).render, {}, functions)
 
 
 @dataclass
@@ -132,7 +137,7 @@ async def _seed(
 ) -> None:
     for collection, documents in test.seed.items():
         for document in documents:
-            rendered = compile_template(document).render({}, functions)
+            rendered = await _render(document, functions)
             given = rendered.get("id") if isinstance(rendered, dict) else None
             await services.datastore.insert(
                 namespace,
@@ -152,13 +157,15 @@ async def run_workflow_tests(
     for test in workflow.tests:
         for name in test.seed:
             collections.setdefault(name, [])
-    functions = _test_functions(await services.secrets.get_or_create(ns, "jwt"))
+    functions = _test_functions(
+        await services.secrets.get_or_create(ns, "jwt"), await prepare(services.settings)
+    )
     results: list[TestResult] = []
     try:
         for test in workflow.tests:
             await _seed(services, ns, test, collections, functions)
-            test_input = compile_template(test.input).render({}, functions)
-            headers = compile_template(test.headers).render({}, functions)
+            test_input = await _render(test.input, functions)
+            headers = await _render(test.headers, functions)
             result = await executor.run(test_input, services, namespace=ns, headers=headers)
             problems = []
             expected_status = test.expect.status

@@ -16,10 +16,11 @@ from orchestrix.spec.values import MAX_STRING
 from orchestrix.spec.values import fail as _fail
 from orchestrix.spec.values import is_number as _is_number
 from orchestrix.spec.values import stringify as _stringify
+from orchestrix.timefmt import iso_z, utc_now
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.UTC).isoformat().replace("+00:00", "Z")
+    return iso_z(utc_now(), "auto")
 
 
 def _today() -> str:

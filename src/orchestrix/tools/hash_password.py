@@ -1,22 +1,12 @@
-"""``hashPassword``: an argon2id hash (argon2-cffi's defaults), computed off the event loop."""
+"""``hashPassword``: an argon2id hash with the settings' parameters, computed off the event loop."""
 
 from __future__ import annotations
 
-import asyncio
-
-from argon2 import PasswordHasher
 from pydantic import Field
 
 from orchestrix.errors import ValidationFailed
+from orchestrix.passwords import prepare
 from orchestrix.tools.base import RunContext, Tool, ToolConfig, ToolOutput
-
-#: One hasher for the process; argon2-cffi's defaults are argon2id with RFC 9106 parameters.
-HASHER = PasswordHasher()
-
-
-async def hash_password(value: str) -> str:
-    """Hash in a worker thread: argon2 takes tens of milliseconds on purpose."""
-    return await asyncio.to_thread(HASHER.hash, value)
 
 
 class HashPasswordConfig(ToolConfig):
@@ -35,9 +25,10 @@ class HashPassword(Tool):
     Config = HashPasswordConfig
     Output = HashPasswordOutput
 
-    async def run(self, ctx: RunContext, config: HashPasswordConfig) -> HashPasswordOutput:  # noqa: ARG002
+    async def run(self, ctx: RunContext, config: HashPasswordConfig) -> HashPasswordOutput:
         if not config.value:
             raise ValidationFailed(
                 "Validation failed", [{"field": "password", "message": "a password is required"}]
             )
-        return HashPasswordOutput(hash=await hash_password(config.value))
+        passwords = await prepare(ctx.services.settings)
+        return HashPasswordOutput(hash=await passwords.hash(config.value))

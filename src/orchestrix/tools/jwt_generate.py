@@ -8,21 +8,17 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 import jwt
 from pydantic import Field
 
+from orchestrix.timefmt import iso_z
 from orchestrix.tools.base import RunContext, Tool, ToolConfig, ToolOutput
 
 Algorithm = Literal["HS256", "HS384", "HS512"]
 SECRET_NAME = "jwt"
 RESERVED_CLAIMS = frozenset({"sub", "iat", "exp"})
-
-
-def iso_utc(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
 
 
 class JwtGenerateConfig(ToolConfig):
@@ -69,5 +65,5 @@ class JwtGenerate(Tool):
         return JwtGenerateOutput(
             token=token,
             expires_in=config.expires_in,
-            expires_at=iso_utc(expires_at),
+            expires_at=iso_z(expires_at, "auto"),
         )

@@ -13,8 +13,8 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from orchestrix.errors import RateLimited
+from orchestrix.timefmt import iso_z
 from orchestrix.tools.base import RunContext, Tool, ToolConfig, ToolOutput
-from orchestrix.tools.jwt_generate import iso_utc
 
 
 class RateLimitConfig(ToolConfig):
@@ -66,5 +66,5 @@ class RateLimit(Tool):
                 {"limit": config.limit, "window": config.window, "retryAfter": retry_after},
             )
         return RateLimitOutput(
-            allowed=True, remaining=max(0, remaining), reset_at=iso_utc(reset_at)
+            allowed=True, remaining=max(0, remaining), reset_at=iso_z(reset_at, "auto")
         )

@@ -7,38 +7,11 @@ so response times do not tell whether an account exists.
 
 from __future__ import annotations
 
-import asyncio
-
-from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import Field
 
 from orchestrix.errors import Unauthorized
+from orchestrix.passwords import prepare
 from orchestrix.tools.base import RunContext, Tool, ToolConfig, ToolOutput
-from orchestrix.tools.hash_password import HASHER
-
-_dummy_hash: str | None = None
-
-
-async def _dummy() -> str:
-    global _dummy_hash
-    if _dummy_hash is None:
-        _dummy_hash = await asyncio.to_thread(HASHER.hash, "orchestrix-dummy-password")
-    return _dummy_hash
-
-
-def _verify(hash_: str, password: str) -> bool:
-    try:
-        return HASHER.verify(hash_, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-async def verify_password(hash_: str | None, password: str | None) -> bool:
-    """Constant-time check in a worker thread; False for a missing or malformed hash."""
-    if not hash_:
-        await asyncio.to_thread(_verify, await _dummy(), password or "")
-        return False
-    return await asyncio.to_thread(_verify, hash_, password or "")
 
 
 class VerifyPasswordConfig(ToolConfig):
@@ -65,7 +38,8 @@ class VerifyPassword(Tool):
     Config = VerifyPasswordConfig
     Output = VerifyPasswordOutput
 
-    async def run(self, ctx: RunContext, config: VerifyPasswordConfig) -> VerifyPasswordOutput:  # noqa: ARG002
-        if not await verify_password(config.hash, config.password):
+    async def run(self, ctx: RunContext, config: VerifyPasswordConfig) -> VerifyPasswordOutput:
+        passwords = await prepare(ctx.services.settings)
+        if not await passwords.verify(config.hash, config.password):
             raise Unauthorized(config.message)
         return VerifyPasswordOutput(valid=True)
