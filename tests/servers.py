@@ -11,13 +11,14 @@ machine's load (``scaled``), so a busy machine is slow, not red.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -264,16 +265,32 @@ def process(
             stop(popen)
 
 
+#: What a process that lost the race for its port says (our CLI's line, or uvicorn's).
+PORT_TAKEN = re.compile(r"cannot listen on|address already in use", re.IGNORECASE)
+
+
 @contextmanager
 def orchestrix_process(
     command: str, *args: str, env: dict[str, str], cwd: Path, health: str | None = "/healthz"
 ) -> Iterator[Process]:
     """``python -m orchestrix COMMAND --host 127.0.0.1 --port <free> ARGS``, ready once its
     health route answers; ``cwd`` keeps a stray ``.env`` of the checkout away. Build ``env``
-    with ``tests.factories.server_env``."""
-    port = free_port()
-    argv = [sys.executable, "-m", "orchestrix", command, "--host", LOOPBACK, "--port", str(port)]
-    with process([*argv, *args], env=env, cwd=cwd, port=port, health=health) as running:
+    with ``tests.factories.server_env``. A free port can be taken by another process (another
+    test worker) before the child binds it: then it starts again on another one."""
+    with ExitStack() as stack:
+        for attempt in range(3):
+            port = free_port()
+            argv = [sys.executable, "-m", "orchestrix", command]
+            argv += ["--host", LOOPBACK, "--port", str(port), *args]
+            try:
+                running = stack.enter_context(
+                    process(argv, env=env, cwd=cwd, port=port, health=health)
+                )
+            except AssertionError as e:
+                if attempt == 2 or not PORT_TAKEN.search(str(e)):
+                    raise
+                continue
+            break
         yield running
 
 
