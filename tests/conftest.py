@@ -16,6 +16,7 @@ import pytest
 
 from orchestrix.settings import Settings
 from tests.factories import cheap_argon2_env, make_settings
+from tests.servers import scaled
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "ORCHESTRIX_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -27,6 +28,20 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # cheaply too; ``make_settings`` and ``server_env`` say so explicitly.
 for _name, _value in cheap_argon2_env().items():
     os.environ.setdefault(_name, _value)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test keeps a timeout (a hang fails, it does not stall the run), stretched by the
+    machine's load as the servers' start-up limits are: a loaded machine is slow, not red."""
+    default = float(config.getini("timeout") or 0)
+    for item in items:
+        marker = item.get_closest_marker("timeout")
+        if marker is not None:
+            base = float(marker.args[0] if marker.args else marker.kwargs.get("timeout", default))
+        else:
+            base = default
+        if base > 0:
+            item.add_marker(pytest.mark.timeout(scaled(base)), append=False)
 
 
 def _unavailable(what: str, error: BaseException) -> None:

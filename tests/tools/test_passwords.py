@@ -13,6 +13,7 @@ from orchestrix.errors import Unauthorized, ValidationFailed
 from orchestrix.passwords import passwords_for
 from orchestrix.runtime.executor import Executor
 from orchestrix.settings import Settings
+from orchestrix.spec.io import load_workflow
 from orchestrix.spec.models import Workflow
 from orchestrix.tools.base import RunContext, Services
 from orchestrix.tools.hash_password import HashPassword, HashPasswordConfig
@@ -198,3 +199,48 @@ async def test_login_through_the_executor(any_services: Services) -> None:
     for result in (wrong, unknown):
         assert result.status == 401
         assert result.body == {"error": "Invalid email or password", "details": None}
+
+
+SIGNUP = load_workflow(Path(__file__).resolve().parents[2] / "examples" / "signup.yaml")
+
+
+async def test_a_taken_email_answers_409_before_the_hash_is_paid(any_services: Services) -> None:
+    ns = unique_namespace()
+    executor = Executor(SIGNUP)
+    first = await executor.run(
+        {"email": "ada@example.com", "password": "pw-123456"}, any_services, namespace=ns
+    )
+    assert first.status == 201, first.body
+    again = await executor.run(
+        {"email": "ADA@example.com", "password": "pw-123456"}, any_services, namespace=ns
+    )
+    # the insert's own answer, given by the hash step: no hash made, no insert tried
+    assert again.status == 409
+    assert again.body == {
+        "error": "A user with this email already exists",
+        "details": {"field": "email"},
+    }
+    steps = {entry.id: entry for entry in again.logs}
+    assert steps["hashPassword"].status == "error"
+    assert steps["hashPassword"].output is None
+    assert "dbInsert" not in steps
+    _, count = await any_services.datastore.query(ns, "users", {})
+    assert count == 1
+
+
+async def test_without_a_known_insert_the_hash_is_made_and_the_insert_decides(
+    any_services: Services,
+) -> None:
+    """A guard on the insert: the early answer cannot be sure, so the insert gives it."""
+    spec = SIGNUP.to_wire()
+    for tool in spec["tools"]:
+        if tool["type"] == "dbInsert":
+            tool["when"] = "{{ input.email != '' }}"
+    guarded = Executor(Workflow.model_validate(spec))
+    ns = unique_namespace()
+    body = {"email": "bob@example.com", "password": "pw-123456"}
+    assert (await guarded.run(body, any_services, namespace=ns)).status == 201
+    again = await guarded.run(body, any_services, namespace=ns)
+    assert again.status == 409
+    steps = {entry.id: entry.status for entry in again.logs}
+    assert (steps["hashPassword"], steps["dbInsert"]) == ("success", "error")

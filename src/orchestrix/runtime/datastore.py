@@ -146,6 +146,10 @@ async def _writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         yield conn
 
 
+def _duplicate(collection: str, field: str) -> Conflict:
+    return Conflict(f"A {singular(collection)} with this {field} already exists", {"field": field})
+
+
 class SqlDataStore:
     """The ``DataStore`` of :mod:`orchestrix.tools.base` on SQLite or PostgreSQL."""
 
@@ -239,6 +243,31 @@ class SqlDataStore:
                     await self._claim(conn, namespace, collection, field, data[field], record_id)
         return {"id": record_id, **data, "createdAt": iso(now), "updatedAt": iso(now)}
 
+    async def check_unique(
+        self, namespace: str, collection: str, values: Mapping[str, Any]
+    ) -> None:
+        """Raise the ``Conflict`` an insert of ``values`` (unique field -> value) would raise,
+        when a record holds one of them now. A read, not a claim: a value free now may be taken
+        before the insert, which still decides; this only answers a duplicate early."""
+        _check_names(namespace, collection)
+        data = _fields(values, "document")
+        async with self.engine.connect() as conn:
+            for field in _unique_fields(list(data)):
+                if data[field] is None:
+                    continue
+                held = await conn.execute(
+                    select(unique_keys.c.record_id)
+                    .where(
+                        unique_keys.c.namespace == namespace,
+                        unique_keys.c.collection == collection,
+                        unique_keys.c.field == field,
+                        unique_keys.c.value_hash == unique_hash(field, data[field]),
+                    )
+                    .limit(1)
+                )
+                if held.first() is not None:
+                    raise _duplicate(collection, field)
+
     async def _claim(
         self,
         conn: AsyncConnection,
@@ -260,9 +289,7 @@ class SqlDataStore:
                 )
             )
         except IntegrityError as e:
-            raise Conflict(
-                f"A {singular(collection)} with this {field} already exists", {"field": field}
-            ) from e
+            raise _duplicate(collection, field) from e
 
     async def update(
         self,

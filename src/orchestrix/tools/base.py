@@ -59,6 +59,13 @@ class DataStore(Protocol):
         (test seeds only; tools never pass it)."""
         ...
 
+    async def check_unique(
+        self, namespace: str, collection: str, values: Mapping[str, Any]
+    ) -> None:
+        """Raise the ``Conflict`` that inserting ``values`` (unique field -> value) would raise
+        now; the insert still decides (this is a read)."""
+        ...
+
     async def find_one(
         self, namespace: str, collection: str, where: Mapping[str, Any]
     ) -> dict[str, Any] | None: ...
