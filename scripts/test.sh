@@ -12,9 +12,12 @@ echo "== ruff format --check"
 echo "== mypy (strict, src)"
 "$BIN/mypy"
 echo "== pytest"
+# -n: the tests spread over worker processes (pytest-xdist), one per core unless
+# ORCHESTRIX_TEST_WORKERS says otherwise (0: none); most of the suite waits on servers, processes
+# and databases. Each worker has its own PostgreSQL database, ports and browser.
 # --durations=25: the slowest 25 set-ups, calls and teardowns, printed at the end.
 set +e
-"$BIN/python" -m pytest --durations=25 "$@"
+"$BIN/python" -m pytest -n "${ORCHESTRIX_TEST_WORKERS:-auto}" --durations=25 "$@"
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then
