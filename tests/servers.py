@@ -58,7 +58,7 @@ def wait_until(
     """Poll ``ready`` until it holds. Fails (AssertionError, with ``log()``) when ``alive``
     turns false or when ``scaled(limit)`` seconds pass."""
     deadline = time.monotonic() + scaled(limit)
-    pause = 0.02
+    pause = 0.01
     while True:
         if not alive():
             raise AssertionError(f"{what} stopped while starting\n{log()}")
@@ -67,7 +67,7 @@ def wait_until(
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} was not ready after {scaled(limit):.0f} s\n{log()}")
         time.sleep(pause)
-        pause = min(pause * 1.5, 0.25)
+        pause = min(pause * 1.5, 0.1)
 
 
 def accepting(port: int) -> Callable[[], bool]:
@@ -118,7 +118,7 @@ def serve_asgi(app: Any, **config: Any) -> Iterator[str]:
     )
     thread.start()
     try:
-        # started: the lifespan ran and the socket serves (it is bound and listening already)
+        # started: the lifespan ran and uvicorn listens on the socket
         wait_until(lambda: server.started, what=f"uvicorn on port {port}", alive=thread.is_alive)
         yield f"http://{LOOPBACK}:{port}"
     finally:
