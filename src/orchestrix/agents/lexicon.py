@@ -7,7 +7,9 @@ re-exported here so that the patterns import words from one module.
 
 from __future__ import annotations
 
+import difflib
 import re
+from functools import lru_cache
 
 from orchestrix.agents.field_parser import (
     NAME_ALIASES,
@@ -40,6 +42,8 @@ __all__ = [
     "UNIQUE_WORDS",
     "Capability",
     "correct",
+    "correct_name",
+    "field_words",
     "corrected",
     "has_any",
     "missing_capabilities",
@@ -52,6 +56,47 @@ __all__ = [
 
 #: Words that turn what follows around ("don't", "never", "no", "without").
 NEGATION = re.compile(r"\b(?:do not|does not|did not|never|no|not|without|cannot|stop|nothing)\b")
+
+
+@lru_cache(maxsize=1)
+def field_words() -> frozenset[str]:
+    """Words field names are made of: the known entities' fields and the name tables."""
+    from orchestrix.agents import fields as f
+    from orchestrix.agents.entities import KNOWN
+    from orchestrix.agents.text import split_camel
+
+    found: set[str] = set()
+    for specs in KNOWN.values():
+        for spec in specs:
+            found.update(split_camel(spec.name))
+    for table in (f.MONEY, f.MEASURES, f.COUNTS, f.FLAGS, f.LONG_TEXT, f.LISTS, f.LINKS):
+        found.update(table)
+    for name in f.SAMPLES:
+        found.update(split_camel(name))
+    found.update(
+        "name title price category description quantity attendees message stock email password "
+        "phone address amount date rating comment author body content status priority tags "
+        "username street city zip country company subject type size color genre year month "
+        "start end time capacity location event order product customer".split()
+    )
+    return frozenset(w for w in found if len(w) > 2)
+
+
+@lru_cache(maxsize=4096)
+def correct_name(word: str) -> str:
+    """A misspelt field word (``nmae``, ``prcie``, ``titel``) as the word it stands for."""
+    known = field_words()
+    if len(word) < 4 or word in known or not word.isalpha():
+        return word
+    fixed = correct(word)
+    if fixed != word:
+        return fixed
+    for i in range(len(word) - 1):
+        swapped = f"{word[:i]}{word[i + 1]}{word[i]}{word[i + 2 :]}"
+        if swapped in known:
+            return swapped
+    match = difflib.get_close_matches(word, known, n=1, cutoff=0.8 if len(word) > 5 else 0.85)
+    return match[0] if match else word
 
 
 def negated(text: str, start: int, window: int = 24) -> bool:

@@ -30,6 +30,8 @@ def to_spec(field: ApiField) -> FieldSpec:
         pattern=field.pattern,
         items=field.items or "string",
         secret=field.secret,
+        exclusive_minimum=_num(field.exclusive_minimum, field.type),
+        exclusive_maximum=_num(field.exclusive_maximum, field.type),
     )
 
 
@@ -49,6 +51,8 @@ def from_spec(spec: FieldSpec) -> ApiField:
         "enum": list(spec.enum) if spec.enum is not None else None,
         "items": spec.items if spec.type == "array" else None,
         "secret": spec.secret,
+        "exclusiveMinimum": spec.exclusive_minimum,
+        "exclusiveMaximum": spec.exclusive_maximum,
     }
     return ApiField.model_validate(values)
 

@@ -14,6 +14,7 @@ from orchestrix.agents import basics
 from orchestrix.agents.intents import Plan, classify
 from orchestrix.agents.lexicon import missing_capabilities, singular
 from orchestrix.agents.model.fieldspec import from_spec
+from orchestrix.agents.model.items import find_fields
 from orchestrix.agents.model.schema import (
     ApiField,
     ApiModel,
@@ -48,6 +49,7 @@ def read_model(prompt: str) -> tuple[ApiModel, list[str]]:
     if not prompt or not prompt.strip():
         raise cannot_build(prompt or "")
     req = read_request(prompt)
+    req.fields = find_fields(prompt)
     refusal = basics.third_party_login(req.words)
     if refusal is not None:
         raise refusal
