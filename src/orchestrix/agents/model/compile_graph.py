@@ -24,6 +24,7 @@ from orchestrix.agents.entities import Entity
 from orchestrix.agents.fields import FieldSpec
 from orchestrix.agents.graph import Draft, field_path, literal, ref
 from orchestrix.agents.model.fieldspec import to_spec
+from orchestrix.agents.model.listing import list_graph
 from orchestrix.agents.model.schema import ApiModel, Outbound, RateLimit
 from orchestrix.agents.model.tests import write_model_tests
 
@@ -47,6 +48,8 @@ def rate_limit_key(limit: RateLimit) -> str:
         return CLIENT_KEY.replace("{{ ", "{{ input." + limit.field + " ?? ", 1)
     if limit.key == "subject":
         return "{{ steps.auth.subject ?? 'anonymous' }}"
+    if limit.key == "global":
+        return "global"
     return CLIENT_KEY
 
 
@@ -62,8 +65,8 @@ def compile_model(model: ApiModel) -> tuple[Draft, list[str]]:
     _emails(draft, model, notes)
     if model.auth is not None and model.auth.required and model.kind not in _TOKEN_KINDS:
         add_auth(draft)
-    if model.auth is not None and model.auth.role:
-        _role(draft, model.auth.role)
+    if model.auth is not None and model.auth.roles:
+        _role(draft, model.auth.roles)
     for limit in model.rate_limits:
         _rate_limit(draft, limit)
     _answer(draft, model)
@@ -132,10 +135,8 @@ def _crud(model: ApiModel, specs: list[FieldSpec]) -> tuple[Draft, list[str]]:
     if action == "get":
         key = _key_spec(model, specs, op.key if op else None)
         return crud.get(entity, specs, key), notes
-    if action == "list":
-        first = next((f for f in (op.filters if op else []) if f.op == "eq"), None)
-        key = _key_spec(model, specs, first.field if first else None)
-        return crud.list_(entity, specs, key), notes
+    if action == "list" and op is not None:
+        return list_graph(model, entity, op, entity.default_fields()), notes
     if action == "update":
         return crud.update(entity, specs), notes
     if action == "delete":
@@ -186,8 +187,9 @@ def _relations(draft: Draft, model: ApiModel) -> None:
 
 
 def _list_options(draft: Draft, model: ApiModel) -> None:
+    """Sort, page size and range filters on the list query of a several-operation graph."""
     op = next((o for o in model.operations if o.action == "list"), None)
-    if op is None:
+    if op is None or len(model.operations) == 1:
         return
     for tool in draft.of_type("dbQuery"):
         config = tool.setdefault("config", {})
@@ -279,15 +281,17 @@ def _emails(draft: Draft, model: ApiModel, notes: list[str]) -> None:
             tool["config"]["text"] = email.text
 
 
-def _role(draft: Draft, role: str) -> None:
+def _role(draft: Draft, roles: list[str]) -> None:
     auth = draft.first("jwtVerify")
     if auth is None:
         return
+    role = roles[0]
+    claim = f"steps.{auth['id']}.claims.role"
     draft.add(
         "requireRole",
         "response",
-        {"status": 403, "body": {"error": f"Only {role} users may do this"}},
-        when=f"steps.{auth['id']}.claims.role != {literal(role)}",
+        {"status": 403, "body": {"error": f"Only {' or '.join(roles)} users may do this"}},
+        when=" and ".join(f"{claim} != {literal(r)}" for r in roles),
         after=auth["id"],
     )
     token = "Bearer {{ jwt('user-1', {'role': " + literal(role) + "}) }}"

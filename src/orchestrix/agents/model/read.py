@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 
+from dataclasses import replace
+
 from orchestrix.agents import basics
+from orchestrix.agents.fields import infer
 from orchestrix.agents.intents import Plan, classify
 from orchestrix.agents.lexicon import missing_capabilities, singular
 from orchestrix.agents.model.fieldspec import from_spec
@@ -117,41 +120,72 @@ def _crud(model: ApiModel, plan: Plan, req: Request) -> None:
         model.entity = " ".join(entity.words)
         model.collection = entity.collection
     actions = plan.actions if plan.op == "manage" else [plan.op]
+    text = req.text
+    if _LISTING.search(text) and actions in (["get"], ["create"], ["create", "list"]):
+        actions = ["list"]
     model.operations = [Operation(action=a) for a in actions]  # type: ignore[arg-type]
     lst = next((o for o in model.operations if o.action == "list"), None)
     get = next((o for o in model.operations if o.action == "get"), None)
-    if plan.key is not None:
-        if not model.field(plan.key.name):
-            pass
-        if get is not None:
-            get.key = plan.key.name
-        if lst is not None:
-            lst.filters.append(Filter(field=plan.key.name))
+    if plan.key is not None and get is not None:
+        get.key = plan.key.name
     if lst is not None:
-        _sort_and_page(lst, req.text, model)
+        _sort_and_page(lst, text, model)
+        if len(model.operations) == 1:
+            _filters(lst, req, model, plan)
+    if len(model.operations) == 1 and model.operations[0].action in {"get", "update", "delete"}:
+        own_id = {f"{w}_id" for w in (entity.words if entity else [])} | {
+            camel([*(entity.words if entity else []), "id"])
+        }
+        model.fields = [f for f in model.fields if f.name not in own_id | {"id"}]
     _relations(model, req)
 
 
-_SORT = re.compile(
-    r"\b(?:sort(?:ed|s)?|order(?:ed|s)?) by (?:the |its |their )?([a-z_]+)(?: (asc|ascending|"
-    r"desc|descending|newest first|oldest first|highest first|lowest first))?"
+_LISTING = re.compile(
+    r"\b(?:sorted by|sort by|order(?:ed)? by|filter(?:ed)? by|newest first|oldest first|"
+    r"cheapest first|soonest first|most recent|per page|paginated|paginate|search(?:es)? |"
+    r"cheaper than|more expensive than|get all|list(?:s|ing)? (?:all|the|my|every)|"
+    r"find (?:all )?\w+s (?:from|by|with|for))"
 )
-_PAGE = re.compile(r"\b(\d+) (?:per page|a page|items per page|results per page)\b|\bpage size "
-                   r"(?:of )?(\d+)\b")
+_SORT = re.compile(
+    r"\b(?:sort(?:ed|s)?|order(?:ed|s)?) by (?:the |its |their )?([a-z_]+(?: (?:date|time|name))?)"
+    r"(?: (asc|ascending|desc|descending|newest first|oldest first|highest first|lowest first|"
+    r"a-z|z-a))?"
+)
+_FIRST = re.compile(
+    r"\b(newest|latest|most recent|oldest|cheapest|most expensive|soonest|earliest|latest|"
+    r"highest|lowest)(?: (?:due )?([a-z_]+(?: date)?))? first\b|\b(\d+) most recent\b"
+)
+_PAGE = re.compile(
+    r"\b(\d+) (?:per page|a page|items per page|results per page|results|items|at a time)\b|"
+    r"\bpage size (?:of )?(\d+)\b|\bmax(?:imum)? (\d+) results\b|\b(\d+) most recent\b"
+)
 
 
 def _sort_and_page(op: Operation, text: str, model: ApiModel) -> None:
     match = _SORT.search(text)
     if match:
-        name = _name_of(match.group(1), model)
-        op.sort = name
+        op.sort = _name_of(match.group(1), model)
         direction = match.group(2) or ""
-        op.order = "desc" if direction.startswith(("desc", "newest", "highest")) else "asc"
-    elif re.search(r"\bnewest first\b|\bmost recent first\b|\blatest first\b", text):
-        op.sort, op.order = "createdAt", "desc"
+        op.order = "desc" if direction.startswith(("desc", "newest", "highest", "z-a")) else "asc"
+    first = _FIRST.search(text)
+    if first:
+        word, thing = first.group(1), first.group(2)
+        if first.group(3):
+            word = "most recent"
+        if thing:
+            op.sort = _name_of(thing, model)
+        elif word in {"cheapest", "most expensive"}:
+            op.sort = "price"
+        elif word in {"soonest", "earliest"} and not op.sort:
+            op.sort = "date"
+        elif not op.sort:
+            op.sort = "createdAt"
+        op.order = "desc" if word in {"newest", "latest", "most recent", "most expensive", "highest"} else "asc"
     page = _PAGE.search(text)
     if page:
-        op.page_size = int(page.group(1) or page.group(2))
+        op.page_size = int(next(g for g in page.groups() if g))
+    for name in ("page", "page_size", "pageSize", "limit", "offset"):
+        pass
 
 
 def _name_of(phrase: str, model: ApiModel) -> str:
@@ -166,24 +200,166 @@ def _name_of(phrase: str, model: ApiModel) -> str:
     return camel(phrase.split())
 
 
+_BY = re.compile(
+    r"(?<!sorted )(?<!sort )(?<!order )(?<!ordered )\b(?:by|filter(?:ed)? by|and by|with (?:a |the )?"
+    r"given)\s+(?:its |their |the |a )?([a-z_]+(?: (?:id|code|name|date))?)(\s*\([^)]*\)|\s+one of "
+    r"[\w, ]+?(?=;|$|\.)|\s+(?:true/false|\(boolean\)))?"
+)
+_OF_THING = re.compile(
+    r"\b(?:of|for|in) (?:a|an|the|one|that|this|given) ([a-z]+) \((\w+)\)|"
+    r"\b(?:of|for) (?:a|an|the|one) ([a-z]+) by ([a-z_]+[a-zA-Z]*)"
+)
+_RANGE_WORDS = (
+    (re.compile(r"\bcheaper than (?:a |the )?([a-z_]+)"), "price", "lte"),
+    (re.compile(r"\bmore expensive than (?:a |the )?([a-z_]+)"), "price", "gte"),
+    (re.compile(r"\bon or after (?:a |the )?(?:given )?([a-z_]+)"), "", "gte"),
+    (re.compile(r"\bafter (?:a |the )?(?:given )?([a-z_]+)"), "", "gt"),
+    (re.compile(r"\bon or before (?:a |the )?(?:given )?([a-z_]+)"), "", "lte"),
+    (re.compile(r"\bbefore (?:a |the )?(?:given )?([a-z_]+)"), "", "lt"),
+)
+_NOT_FILTERS = {"id", "ids", "page", "default", "the", "a", "an", "email", "token", "ip", "user"}
+
+
+def _filters(op: Operation, req: Request, model: ApiModel, plan: Plan) -> None:
+    from orchestrix.agents.model.items import parse_item
+
+    text = req.text
+    original = req.original
+    added: list[str] = []
+
+    def add(name: str, field: str | None = None, how: str = "eq", spec: ApiField | None = None,
+            required: bool | None = None) -> None:
+        if name in added or name in _NOT_FILTERS:
+            return
+        added.append(name)
+        if model.field(name) is None:
+            new = spec or ApiField(name=name)
+            if required is not None:
+                new.required = required
+            model.fields.append(new)
+        elif required is not None:
+            model.field(name).required = required  # type: ignore[union-attr]
+        op.filters.append(Filter(field=field or name, op=how, param=name))  # type: ignore[arg-type]
+
+    for match in _OF_THING.finditer(original.lower()):
+        thing, name = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+        written = re.search(re.escape(name), original, re.IGNORECASE)
+        name = written.group(0) if written else name
+        add(name, required=True)
+    for rx, field, how in _RANGE_WORDS:
+        match = rx.search(text)
+        if match:
+            param = match.group(1)
+            written = re.search(re.escape(param), original, re.IGNORECASE)
+            param = written.group(0) if written else param
+            target = field or param
+            spec = model.field(param) or from_spec(
+                replace(infer(param if not field else field), name=param, required=False)
+            )
+            spec.required = False
+            add(param, target, how, spec)
+    for match in _BY.finditer(text):
+        phrase = match.group(1)
+        if phrase.split()[0] in _NOT_FILTERS or phrase in {"id", "price"}:
+            continue
+        item = plan_item = parse_item(f"{phrase} {match.group(2) or ''}".strip())
+        if plan_item is None:
+            continue
+        written = re.search(re.escape(phrase.replace(" ", "_")), original)
+        name = written.group(0) if written else item.name
+        spec = from_spec(replace(item, name=name, required=False))
+        add(name, spec=spec, required=False)
+    rest = re.search(r"\bfrom an? ([a-z]+) to an? ([a-z]+)\b", text)
+    if rest:
+        add(rest.group(1), required=False)
+        add(rest.group(2), required=False)
+    fixed = re.search(r"\bwith (status|state) ([a-z]+)\b", text)
+    if fixed:
+        op.filters.append(Filter(field=fixed.group(1), value=fixed.group(2)))
+    for field in list(model.fields):
+        name = field.name
+        if name in added or name in {"page", "page_size", "pageSize", "limit", "offset"}:
+            continue
+        low = name.lower()
+        if low.startswith(("min_", "min")) and len(name) > 4 and (name[3] in "_" or name[3].isupper()):
+            base = name[4:] if name[3] == "_" else name[3].lower() + name[4:]
+            added.append(name)
+            op.filters.append(Filter(field=singular(base), op="gte", param=name))
+        elif low.startswith(("max_", "max")) and len(name) > 4 and (name[3] in "_" or name[3].isupper()):
+            base = name[4:] if name[3] == "_" else name[3].lower() + name[4:]
+            added.append(name)
+            op.filters.append(Filter(field=singular(base), op="lte", param=name))
+        else:
+            added.append(name)
+            op.filters.append(Filter(field=name, param=name))
+    if re.search(r"\b(?:both|all) (?:filters )?(?:are )?optional\b|\bfilters? (?:are |is )?optional\b", text):
+        for field in model.fields:
+            if field.name in added:
+                field.required = False
+    for field in model.fields:
+        if field.name in {"page", "page_size", "pageSize"}:
+            field.type = "integer"
+
+
 _RELATION = re.compile(
-    r"\b(?:the |a |an |its |their )?([a-z_]+?)(?:[ _]id)? (?:must|should|has to|needs to) exist\b|"
-    r"\b(?:belongs? to|for|of|linked to|referenc\w+) an? existing ([a-z_]+)\b|"
-    r"\bexisting ([a-z_]+)(?:[ _]id)?\b"
+    r"\b(?:the |a |an |its |their |that )?([a-z_]+?)(?:[ _]id| code)? (?:must|should|has to|needs to|"
+    r"have to) (?:already )?exist\b|"
+    r"\b(?:belongs? to|for|of|linked to|referenc\w+|to) an? existing ([a-z_]+)\b|"
+    r"\bexisting ([a-z_]+)(?:[ _]id)?\b|"
+    r"\b404 (?:if|when) (?:the |that |no )?([a-z_]+)(?: id| code)? (?:does not exist|doesn't exist|"
+    r"is missing|is not found|is unknown|isn't there|is not there|not found)|"
+    r"\bif (?:the |that )?([a-z_]+)(?: id| code)? (?:does not exist|doesn't exist|is unknown|"
+    r"isn't there|is not there|is not found)|\bunknown ([a-z_]+)(?: id| code)? ?(?:->|gives|=>|answers|:)"
+    r"|\b(?:if )?no ([a-z_]+) has that ([a-z_]+)"
 )
 
 
 def _relations(model: ApiModel, req: Request) -> None:
-    for match in _RELATION.finditer(req.text):
-        thing = next(g for g in match.groups() if g)
-        thing = thing.removesuffix("_id")
-        if thing in {"record", "one", "it", "user"} and thing != "user":
+    text = req.text
+    own = (model.entity or "").split()
+    if re.search(r"\b(?:both|all) (?:of them )?(?:must|should|have to) exist\b", text):
+        for field in model.fields:
+            if re.search(r"(?:_id|Id)$", field.name):
+                _relate(model, field.name, field.name.removesuffix("_id").removesuffix("Id"))
+    for match in re.finditer(r"\bboth (?:the )?([a-z]+) and (?:the )?([a-z]+) must exist", text):
+        for thing in match.groups():
+            _relate_thing(model, thing)
+    for match in _RELATION.finditer(text):
+        groups = [g for g in match.groups() if g]
+        thing = groups[0].removesuffix("_id")
+        if thing in {"record", "one", "it", "both", "they", "them"} or thing in own:
+            if not (thing in own and model.operations and model.operations[0].action == "list"):
+                continue
+        if match.group(7) and match.group(8):
+            key = match.group(8)
+            name = next((f.name for f in model.fields if key in f.name.lower()), None)
+            if name:
+                model.relations.append(Relation(field=name, collection=_plural_snake(thing), key=key))
             continue
-        name = _relation_field(model, thing)
-        collection = _plural_snake(thing)
-        if name is None or any(r.field == name for r in model.relations):
-            continue
-        model.relations.append(Relation(field=name, collection=collection))
+        _relate_thing(model, thing, code="code" in match.group(0))
+
+
+def _relate_thing(model: ApiModel, thing: str, code: bool = False) -> None:
+    if code:
+        name = next((f.name for f in model.fields if f.name.lower() in {f"{thing}code", f"{thing}_code"}), None)
+        if name is None:
+            name = f"{thing}_code" if any("_" in f.name for f in model.fields) else camel([thing, "code"])
+            model.fields.append(ApiField(name=name, required=True, minLength=1, maxLength=64))
+        if not any(r.field == name for r in model.relations):
+            model.relations.append(Relation(field=name, collection=_plural_snake(thing), key="code"))
+        return
+    name = _relation_field(model, thing)
+    if name is not None:
+        _relate(model, name, thing)
+
+
+def _relate(model: ApiModel, name: str, thing: str) -> None:
+    if any(r.field == name for r in model.relations):
+        return
+    model.relations.append(Relation(field=name, collection=_plural_snake(singular(thing))))
+    field = model.field(name)
+    if field is not None:
+        field.required = True
 
 
 def _relation_field(model: ApiModel, thing: str) -> str | None:
@@ -207,64 +383,125 @@ def _plural_snake(thing: str) -> str:
 
 # --- extras ---------------------------------------------------------------------------------
 
+_ROLES = r"(admin|administrator|staff|moderator|manager|editor|owner|agent|support)s?"
 _ROLE = re.compile(
-    r"\b(?:only (?:for )?(?:an? )?|admins? only|restricted to (?:an? )?|requires? (?:an? |the )?)"
-    r"(admin|administrator|staff|moderator|manager|editor)s?(?: role)?\b|"
-    r"\b(admin|administrator|staff|moderator|editor)s?[- ]only\b|"
-    r"\brole (?:of |is |= ?)?['\"]?(\w+)['\"]?"
+    rf"\bonly (?:for )?(?:an? |the )?{_ROLES}(?! of)\b|\b{_ROLES}[- ]only\b|"
+    rf"\b{_ROLES} (?:can|may|are allowed to)\b|\brestricted to (?:an? )?{_ROLES}\b|"
+    rf"\b(?:the )?{_ROLES} role\b|\brole (?:of |is |= ?)['\"]?(\w+)['\"]?"
+)
+_AUTH = re.compile(
+    r"\b(?:bearer|jwt|token|logged[- ]in|signed[- ]in|authenticated|authorization header|"
+    r"current user|auth required|requires? auth|login required|must be logged in|"
+    r"401 without)\b"
 )
 _OWNED = re.compile(
     r"\b(?:only (?:their|his|her|my|your|the user's|that user's|the owner's) own|their own|"
     r"(?:only|just) (?:their|his|her|that user's|the user's|the owner's)|belong(?:s|ing)? to "
-    r"(?:the|that|a) (?:signed[- ]in |logged[- ]in |current )?user|per user|owned by|"
-    r"owner can|only the owner|users? (?:can )?(?:only )?see (?:only )?their)\b"
+    r"(?:the|that|a|whoever|the authenticated|the current) ?(?:signed[- ]in |logged[- ]in |current |"
+    r"authenticated )?\w*|per user|owned by|owner of|only the owner|only the author|theirs|"
+    r"users? (?:can )?(?:only )?see (?:only )?their|for the (?:logged[- ]in|current|signed[- ]in) "
+    r"user|only sees? their)\b"
 )
+_MY = re.compile(r"\b(?:my|their own)\s+(?!account\b|profile\b)[a-z]+s?\b")
 _RATE_KEY = re.compile(
-    r"\bper (ip|ip address|client|address|user|account|token|subject|signed[- ]in user|"
-    r"logged[- ]in user|[a-z_]+)\b|\bby (ip|ip address|email|user)\b"
+    r"\b(?:per|for each|each|by|every|for every) (ip|ip address|client|address|user|account|token|"
+    r"subject|signed[- ]in user|logged[- ]in user|email(?: address)?|username|api_key|api key|"
+    r"[a-z]+_[a-z_]+)\b"
 )
 
 
 def _extras(model: ApiModel, plan: Plan, req: Request) -> None:
     extras = req.extras
     text = req.text
-    role = _ROLE.search(text)
-    owned = _OWNED.search(text) is not None
-    if (extras.auth or role or owned) and model.kind in _AUTH_KINDS:
-        model.auth = Auth(required=True)
-        if role:
-            name = next(g for g in role.groups() if g)
-            model.auth.role = "admin" if name == "administrator" else name
-        if model.kind == "crud":
-            model.ownership = True
+    roles = _roles(text)
+    owned = _OWNED.search(text) is not None or (model.kind == "crud" and _MY.search(text) is not None)
+    wants_token = extras.auth or _AUTH.search(text) is not None
+    if model.kind in _AUTH_KINDS and (wants_token or roles or owned):
+        if model.kind == "outbound" and not (extras.auth or re.search(r"logged[- ]in|token required|bearer", text)):
+            pass
+        else:
+            model.auth = Auth(required=True, roles=roles)
+            if model.kind == "crud" and (owned or not roles):
+                model.ownership = True
+                if re.search(r"\b403\b", text) and owned:
+                    model.owner_status = 403
     if extras.token is not None:
         model.token = extras.token
-    if extras.rate:
-        limit, window = extras.rate
-        model.rate_limits.append(_rate(limit, window, text, model))
-    if extras.email and model.kind not in {"form", "passwordReset"}:
-        model.emails.append(_email(extras.email, extras.email_to, model))
-    elif extras.email and model.kind == "form":
-        model.emails.append(_email(extras.email, extras.email_to, model))
+    rate = _rate(text, model)
+    if rate is not None:
+        model.rate_limits.append(rate)
+    emails = _emails(req, model)
+    model.emails.extend(emails)
 
 
-def _rate(limit: int, window: int, text: str, model: ApiModel) -> RateLimit:
+def _roles(text: str) -> list[str]:
+    found: list[str] = []
+    for match in _ROLE.finditer(text):
+        name = next(g for g in match.groups() if g)
+        name = {"administrator": "admin"}.get(name, name)
+        if name in {"owner", "it", "the"} or name in found:
+            continue
+        found.append(name)
+    if re.search(r"\bmoderators? or admins?\b|\badmins? or moderators?\b", text):
+        found = list(dict.fromkeys(["moderator", "admin", *found]))
+    return found
+
+
+_RATE_N = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|fifty|hundred|a hundred)"
+_UNIT = r"(second|sec|minute|min|minit|mins|hour|hr|day|week|month)s?"
+_RATE_RE = re.compile(
+    rf"\b{_RATE_N}\s+(?:[a-z_]+\s+){{0,3}}?(?:(?:per|for each|each|by)\s+[a-z_ ]+?\s+)?"
+    rf"(?:per|a|an|every|each|in|for|within|/)\s*(\d+)?\s*{_UNIT}\b"
+)
+_SECONDS = {"second": 1, "sec": 1, "minute": 60, "min": 60, "minit": 60, "mins": 60, "hour": 3600,
+            "hr": 3600, "day": 86400, "week": 604800, "month": 2592000}
+
+
+def _rate(text: str, model: ApiModel) -> RateLimit | None:
+    from orchestrix.agents.text import to_number
+
+    limit: int | None = None
+    window = 60
+    for match in _RATE_RE.finditer(text):
+        word = match.group(1)
+        number = 100 if word == "a hundred" else to_number(word)
+        if number is None or number < 1:
+            continue
+        between = text[match.start() : match.end()]
+        if re.search(r"\b(?:chars?|characters|digits?|words?|days old|older)\b", between):
+            continue
+        limit = int(number)
+        count = int(match.group(2)) if match.group(2) else 1
+        window = _SECONDS[match.group(3)] * count
+        break
+    for match in re.finditer(rf"\b(?:for|per|every|within|in) (\d+) {_UNIT}\b", text):
+        if limit is not None:
+            window = _SECONDS[match.group(2)] * int(match.group(1))
+    asked = limit is not None and re.search(
+        r"\b(?:rate|limit\w*|throttl\w*|max|maximum|at most|no more than|cap|lock\w*|only|"
+        r"attempts?|tries|calls|requests|submissions|votes?|quota|may only|gets)\b", text
+    )
+    if not asked:
+        if re.search(r"\brate[- ]?limit\w*|\bthrottl\w*", text):
+            limit, window = 10, 60
+        else:
+            return None
+    assert limit is not None
+    if re.search(r"\bin total\b|\bglobal(?:ly)?\b|\boverall\b|\bacross all\b", text):
+        return RateLimit(limit=limit, window=window, key="global")
     for match in _RATE_KEY.finditer(text):
-        word = (match.group(1) or match.group(2) or "").replace("-", " ")
+        word = match.group(1).replace("-", " ")
         if word in {"ip", "ip address", "client", "address"}:
             return RateLimit(limit=limit, window=window, key="ip")
         if word in {"user", "account", "token", "subject", "signed in user", "logged in user"}:
-            if model.auth is not None or model.kind in {"profile", "profileUpdate", "logout"}:
+            if model.auth is not None or model.kind in {"profile", "profileUpdate", "logout", "passwordChange"}:
                 return RateLimit(limit=limit, window=window, key="subject")
-            if model.field("email"):
-                return RateLimit(limit=limit, window=window, key="field", field="email")
-            return RateLimit(limit=limit, window=window, key="ip")
-        name = _field_named(model, word)
+            continue
+        name = _field_named(model, word.replace(" address", "").replace("api key", "api_key"))
         if name is not None:
             return RateLimit(limit=limit, window=window, key="field", field=name)
-    if model.kind == "login" and re.search(r"\bper (?:email|username|account)\b", text):
-        name = "username" if "username" in text else "email"
-        return RateLimit(limit=limit, window=window, key="field", field=name)
+    if model.auth is not None and re.search(r"\beach user\b|\bper user\b", text):
+        return RateLimit(limit=limit, window=window, key="subject")
     return RateLimit(limit=limit, window=window, key="ip")
 
 
@@ -272,9 +509,52 @@ def _field_named(model: ApiModel, word: str) -> str | None:
     for field in model.fields:
         if field.name.lower() in {word, word.replace(" ", ""), word.replace("_", "")}:
             return field.name
-    if model.kind in {"login", "signup", "passwordReset"} and word in {"email", "username"}:
+    if word in {"email", "username"} and model.kind in {"login", "signup", "passwordReset", "form"}:
         return word
     return None
+
+
+_EMAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _emails(req: Request, model: ApiModel) -> list[Email]:
+    """Who gets mail: a fixed address named in the words, or the address a field holds."""
+    text = req.text
+    mails = re.search(
+        r"\b(?:e-?mails?|mail(?:s|ed)?|notif(?:y|ies|ication)|send (?:a |an |them |him |her )?"
+        r"(?:\w+ )?(?:e-?mail|mail|copy|link|code|message)|invitation|invite)\b", text
+    )
+    if mails is None or model.kind in {"passwordReset"}:
+        return []
+    if re.search(r"\b(?:do not|don't|never|no) (?:send )?(?:an? )?e-?mails?\b", text):
+        return []
+    out: list[Email] = []
+    for address in _EMAIL_ADDRESS.findall(req.original):
+        if re.search(rf"(?:e-?mails?|mail|send|notify|to|cc)\W+(?:\w+\W+){{0,6}}{re.escape(address.lower())}", text):
+            out.append(Email(purpose="notify", to=address))
+    to_person = re.search(
+        r"\b(?:welcome|confirmation|goodbye|verification|invitation|thank you) (?:e-?mail|mail|"
+        r"message)|\be-?mail (?:them|him|her|the (?:user|customer|sender|person|new user|teammate|"
+        r"subscriber))\b|\bsend (?:them|him|her|to him|to her|the user|it to the user|a copy)|"
+        r"\b(?:mail|email|send) it to (?:them|him|her|the user)\b|\bcopy of the \w+ back\b|"
+        r"\bback to the sender\b|\bemail (?:the )?(?:link|code) to\b|\bmail it to them\b|"
+        r"\bsend (?:them|him|her) (?:an? )?\w*\s?(?:e-?mail|mail)\b|\bemail them\b|\bto the new user\b|"
+        r"\bsend to him\b|\binvitation mail\b",
+        text,
+    )
+    if to_person:
+        target = next((f.name for f in model.fields if f.format == "email"), None)
+        if target is None and model.kind in {"signup", "form"}:
+            target = "email"
+        if target is not None:
+            out.append(Email(purpose="welcome", toField=target))
+    if not out and model.kind != "form" and re.search(r"\bnotif(?:y|ies|ication)\b|\balert\b", text):
+        out.append(Email(purpose="notify"))
+    if not out and re.search(r"\b(?:send|sends) (?:a |an )?(?:welcome )?e-?mail\b", text):
+        target = next((f.name for f in model.fields if f.format == "email"), None)
+        if target is not None or model.kind in {"signup", "form"}:
+            out.append(Email(purpose="welcome", toField=target or "email"))
+    return out
 
 
 def _email(kind: str, address: str | None, model: ApiModel) -> Email:

@@ -35,6 +35,8 @@ Kind = Literal[
     "echo",
     "time",
     "unsubscribe",
+    "accountDelete",
+    "compute",
 ]
 Action = Literal["create", "get", "list", "update", "delete"]
 FieldType = Literal["string", "integer", "number", "boolean", "array", "object"]
@@ -70,6 +72,7 @@ class Filter(_Part):
     field: str
     op: Literal["eq", "ne", "gt", "gte", "lt", "lte"] = "eq"
     param: str | None = Field(None, description="Input field holding the value.")
+    value: str | int | float | bool | None = Field(None, description="A fixed value instead.")
 
 
 class Operation(_Part):
@@ -82,19 +85,20 @@ class Operation(_Part):
 
 
 class Relation(_Part):
-    field: str = Field(description="Input field holding the other record's id.")
+    field: str = Field(description="Input field holding the other record's key.")
     collection: str = Field(description="Where that record must exist (404 otherwise).")
+    key: str = Field("id", description="The other record's field matched.")
 
 
 class Auth(_Part):
     required: bool = True
-    role: str | None = Field(None, description="Role claim needed (403 otherwise).")
+    roles: list[str] = Field(default_factory=list, description="Role claim needed (403 else).")
 
 
 class RateLimit(_Part):
     limit: int = Field(ge=1)
     window: int = Field(60, ge=1, description="Seconds.")
-    key: Literal["ip", "subject", "field"] = "ip"
+    key: Literal["ip", "subject", "field", "global"] = "ip"
     field: str | None = Field(None, description="Input field when key is field.")
 
 
@@ -140,6 +144,9 @@ class ApiModel(_Part):
     operations: list[Operation] = Field(default_factory=list)
     relations: list[Relation] = Field(default_factory=list)
     ownership: bool = Field(False, description="Records belong to the token's subject.")
+    owner_status: Literal[403, 404] = Field(
+        404, alias="ownerStatus", description="Answer for another owner's record."
+    )
     auth: Auth | None = None
     rate_limits: list[RateLimit] = Field(default_factory=list, alias="rateLimits")
     emails: list[Email] = Field(default_factory=list)
@@ -163,6 +170,11 @@ class ApiModel(_Part):
                 out.pop(key, None)
         if not self.ownership:
             out.pop("ownership", None)
+            out.pop("ownerStatus", None)
+        for op in out.get("operations") or []:
+            for key, empty in (("filters", []), ("order", "asc")):
+                if op.get(key) == empty:
+                    op.pop(key)
         return out
 
 
