@@ -294,9 +294,35 @@ def grade_change(outcome: Outcome, expect: dict[str, Any]) -> list[str]:
 # --- the run --------------------------------------------------------------------------------
 
 
-def run(paths: list[Path]) -> tuple[list[Grade], list[Grade]]:
+def own_test_failures(workflows: list[Workflow], data_dir: Path) -> list[str]:
+    """Each graph's own tests, run on a fresh embedded store: a graph must pass them."""
+    from orchestrix.runtime.services import open_services
+    from orchestrix.runtime.testing import run_workflow_tests
+    from orchestrix.settings import Settings
+
+    async def go() -> list[str]:
+        failures = []
+        async with open_services(Settings(data_dir=data_dir)) as services:
+            for workflow in workflows:
+                try:
+                    report = (await run_workflow_tests(workflow, services)).to_dict()
+                except Exception as e:
+                    failures.append(f"own tests crashed: {type(e).__name__}: {str(e)[:120]}")
+                    continue
+                for item in report["results"]:
+                    if not item["passed"]:
+                        failures.append(f"own test {item['name']!r}: {'; '.join(item['problems'])}")
+        return failures
+
+    return asyncio.run(go())
+
+
+def run(paths: list[Path], run_tests: bool = False) -> tuple[list[Grade], list[Grade]]:
+    import tempfile
+
     settings = get_settings()
     builder = BuilderAgent(settings)
+    data_dir = Path(tempfile.mkdtemp(prefix="orchestrix-quality-"))
     supervisor = SupervisorAgent(builder)
     requests: list[Grade] = []
     changes: list[Grade] = []
@@ -307,12 +333,16 @@ def run(paths: list[Path]) -> tuple[list[Grade], list[Grade]]:
             outcome = build(builder, str(case["prompt"]))
             ms = (time.perf_counter() - t0) * 1000
             failures = grade_request(outcome, case.get("expect") or {})
+            if run_tests and outcome.workflows:
+                failures += own_test_failures(outcome.workflows, data_dir)
             requests.append(Grade(case["id"], case.get("style", "?"), case.get("category", "?"), failures, ms))
         for case in data.get("changes") or []:
             t0 = time.perf_counter()
             outcome = change(supervisor, case)
             ms = (time.perf_counter() - t0) * 1000
             failures = grade_change(outcome, case.get("expect") or {})
+            if run_tests and outcome.workflows:
+                failures += own_test_failures(outcome.workflows, data_dir)
             changes.append(Grade(case["id"], case.get("style", "?"), "change", failures, ms))
     return requests, changes
 
@@ -355,8 +385,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("sets", nargs="*", type=Path, default=[DEFAULT_SET])
     parser.add_argument("-v", "--verbose", action="store_true", help="every reason of a failure")
+    parser.add_argument(
+        "--run-tests", action="store_true", help="also run each graph's own tests (slower)"
+    )
     args = parser.parse_args()
-    requests, changes = run(args.sets)
+    requests, changes = run(args.sets, args.run_tests)
     sys.stdout.write(report(requests, changes, args.verbose) + "\n")
 
 

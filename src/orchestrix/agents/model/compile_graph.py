@@ -23,8 +23,9 @@ from orchestrix.agents.edits import (
 from orchestrix.agents.entities import Entity
 from orchestrix.agents.fields import FieldSpec
 from orchestrix.agents.graph import Draft, field_path, literal, ref
-from orchestrix.agents.model.fieldspec import to_spec
+from orchestrix.agents.model.fieldspec import from_spec, to_spec
 from orchestrix.agents.model.listing import list_graph
+from orchestrix.agents.model.special import SECRETS, account_delete, owner_forbidden, webhook_secret
 from orchestrix.agents.model.schema import ApiModel, Outbound, RateLimit
 from orchestrix.agents.model.tests import write_model_tests
 
@@ -57,6 +58,7 @@ def compile_model(model: ApiModel) -> tuple[Draft, list[str]]:
     """The graph of a model and what the blueprint assumed on the way."""
     specs = [to_spec(f) for f in model.fields]
     draft, notes = _blueprint(model, specs)
+    _sync_fields(model, draft)
     if model.name:
         draft.data["name"] = model.name
     _relations(draft, model)
@@ -65,6 +67,8 @@ def compile_model(model: ApiModel) -> tuple[Draft, list[str]]:
     _emails(draft, model, notes)
     if model.auth is not None and model.auth.required and model.kind not in _TOKEN_KINDS:
         add_auth(draft)
+        if model.ownership and model.owner_status == 403:
+            owner_forbidden(draft, model.collection or entity_of(model).collection)
     if model.auth is not None and model.auth.roles:
         _role(draft, model.auth.roles)
     for limit in model.rate_limits:
@@ -76,7 +80,24 @@ def compile_model(model: ApiModel) -> tuple[Draft, list[str]]:
 
 
 #: Kinds whose graph checks a token by itself.
-_TOKEN_KINDS = {"profile", "profileUpdate", "passwordChange", "logout"}
+_TOKEN_KINDS = {"profile", "profileUpdate", "passwordChange", "logout", "accountDelete"}
+
+
+_PLUMBING = {"action", "limit", "offset"}
+
+
+def _sync_fields(model: ApiModel, draft: Draft) -> None:
+    """The model says what the graph takes: a blueprint's own rule (a login's password of any
+    length) or its usual fields (when none were named) are written back into the model."""
+    built = {spec.name: spec for spec in draft.fields()}
+    named = {f.name for f in model.fields}
+    synced = []
+    for field in model.fields:
+        spec = built.get(field.name)
+        synced.append(from_spec(spec) if spec is not None else field)
+    if not model.fields:
+        synced = [from_spec(s) for n, s in built.items() if n not in _PLUMBING and n not in named]
+    model.fields = synced
 
 
 def _blueprint(model: ApiModel, specs: list[FieldSpec]) -> tuple[Draft, list[str]]:
@@ -104,7 +125,17 @@ def _blueprint(model: ApiModel, specs: list[FieldSpec]) -> tuple[Draft, list[str
         return forms.form(model.form or "contact", specs, first.to if first else None, purpose)
     if kind == "webhook":
         source = model.webhook.source if model.webhook else None
-        return forms.webhook(specs, source)
+        draft, notes = forms.webhook(specs, source)
+        if model.webhook and model.webhook.secret_header:
+            webhook_secret(draft, model.webhook.secret_header, source)
+            notes = [n for n in notes if "not verified" not in n]
+            notes.append(
+                f"The {model.webhook.secret_header} header must match the secret stored (hashed) "
+                f"in the {SECRETS} collection under the name {source or 'default'}."
+            )
+        return draft, notes
+    if kind == "accountDelete":
+        return account_delete(model.cascade)
     if kind == "outbound":
         call = model.outbound or Outbound(url="https://api.example.com/data")
         return forms.http_call(specs, call.url, call.method, None)
@@ -162,7 +193,7 @@ def _key_spec(model: ApiModel, specs: list[FieldSpec], name: str | None) -> Fiel
 
 def _relations(draft: Draft, model: ApiModel) -> None:
     """Each related record must exist before the write: a dbFind answers 404 otherwise."""
-    store = draft.primary_store()
+    store = draft.primary_store() or draft.first("dbQuery", "dbFind", "dbDelete")
     if store is None:
         return
     for relation in model.relations:
@@ -177,11 +208,16 @@ def _relations(draft: Draft, model: ApiModel) -> None:
             "dbFind",
             {
                 "collection": relation.collection,
-                "where": {"id": ref(path)},
+                "where": {relation.key: ref(path)},
                 "message": f"{thing[:1].upper()}{thing[1:]} not found",
             },
-            before=store["id"],
-            when=f"{path} != null" if optional else store.get("when"),
+            before=store["id"] if store["type"] in {"dbInsert", "dbUpdate"} else None,
+            after=None if store["type"] in {"dbInsert", "dbUpdate"} else "validation",
+            when=f"{path} != null"
+            if optional
+            else store.get("when")
+            if store["type"] in {"dbInsert", "dbUpdate"}
+            else None,
         )
         draft.set_meta(relations=[r.field for r in model.relations])
 
@@ -282,26 +318,43 @@ def _emails(draft: Draft, model: ApiModel, notes: list[str]) -> None:
 
 
 def _role(draft: Draft, roles: list[str]) -> None:
+    """The caller's role, read from their user record (403 when it is not one of ``roles``).
+
+    Tokens the builder issues carry only the user's id, so the role lives with the user in the
+    ``users`` collection, where it can be changed without issuing new tokens."""
     auth = draft.first("jwtVerify")
     if auth is None:
         return
-    role = roles[0]
-    claim = f"steps.{auth['id']}.claims.role"
+    draft.add(
+        "findCaller",
+        "dbFind",
+        {"collection": "users", "where": {"id": f"{{{{ steps.{auth['id']}.subject }}}}"}, "required": False},
+        after=auth["id"],
+    )
+    claim = "steps.findCaller.role"
     draft.add(
         "requireRole",
         "response",
         {"status": 403, "body": {"error": f"Only {' or '.join(roles)} users may do this"}},
         when=" and ".join(f"{claim} != {literal(r)}" for r in roles),
-        after=auth["id"],
+        after="findCaller",
     )
-    token = "Bearer {{ jwt('user-1', {'role': " + literal(role) + "}) }}"
-    for test in draft.tests:
-        headers = test.get("headers") or {}
-        if "authorization" in headers:
-            headers["authorization"] = token
+    callers = [
+        {"id": "user-1", "email": "ada@example.com", "role": roles[0]},
+        {"id": "user-2", "email": "grace@example.com", "role": "member"},
+    ]
+    seeded = {
+        d.get("id"): d for t in draft.tests for d in (t.get("seed") or {}).get("users", [])
+    }
+    missing = [doc for doc in callers if doc["id"] not in seeded]
+    for doc in callers:
+        if doc["id"] in seeded:
+            seeded[doc["id"]]["role"] = doc["role"]
+    if draft.tests and missing:
+        draft.tests[0].setdefault("seed", {}).setdefault("users", []).extend(missing)
     values = dict((draft.success_test() or {}).get("input", {}))
     draft.add_test(
-        f"refuses a token without the {role} role",
+        f"refuses a caller without the {roles[0]} role",
         values,
         403,
         headers={"authorization": "Bearer {{ jwt('user-2') }}"},

@@ -54,7 +54,7 @@ _NOT_NAME = set(
     okay obviously just also already never not no yes right away last time nice whole thing
     things stuff everything nothing something anything logged api endpoint endpoints service
     token jwt jwts header headers bearer authorization welcome request requests response
-    responses error errors status code 401 403 404 409 429 400 200 201 per minute hour day
+    responses error errors 401 403 404 409 429 400 200 201 per minute hour day
     second seconds minutes hours days calls attempts times tries link back exist exists both
     read look find fetch use write writes go over hammering left what who whom whose whether
     bots spam duplicates lol
@@ -155,6 +155,7 @@ def find_fields(original: str) -> list[FieldSpec]:
                 items.extend(_split(line.replace("|", ",")))
     else:
         items.extend(_clause_items(text))
+    items.extend(_paren_lists(text, items))
     found: list[FieldSpec] = []
     starred = any(re.search(r"\w\*", i) for i in items)
     for item in items:
@@ -167,6 +168,38 @@ def find_fields(original: str) -> list[FieldSpec]:
         if all(f.name != spec.name for f in found):
             found.append(spec)
     return refine(found, original.translate(_QUOTES))
+
+
+_ENUMISH = {
+    "low", "medium", "high", "critical", "normal", "urgent", "admin", "editor", "viewer",
+    "member", "pending", "shipped", "delivered", "open", "closed", "yes", "no", "true", "false",
+    "small", "large", "draft", "published", "active", "inactive", "dog", "cat", "rabbit",
+}  # fmt: skip
+
+
+def _paren_lists(text: str, taken: list[str]) -> list[str]:
+    """ "a bookmark (url, title)", "their own posts (postId, title, body)": a list in
+    parentheses after the thing, not the choices of a field."""
+    from orchestrix.agents.lexicon import field_words
+
+    found: list[str] = []
+    joined = " ".join(taken)
+    for match in re.finditer(r"([A-Za-z_]+)\s*\(([^()]*)\)", text):
+        before, inner = match.group(1), match.group(2)
+        if inner in joined:
+            continue
+        parts = [p.strip() for p in re.split(r",|\band\b|\+", inner) if p.strip()]
+        if not parts or (len(parts) == 1 and not re.search(r"_|[a-z][A-Z]", parts[0])):
+            continue
+        names = [_name_and_rest(p)[0] for p in parts]
+        if any(n is None for n in names[:1]):
+            continue
+        if before.lower() in field_words() and before.lower() not in {"order", "event", "product"}:
+            continue
+        if all(p.lower() in _ENUMISH for p in parts):
+            continue
+        found.extend(parts)
+    return found
 
 
 def _only_modifiers(item: str) -> bool:

@@ -19,6 +19,7 @@ from orchestrix.agents.model.fieldspec import to_spec
 from orchestrix.agents.model.schema import ApiModel, Filter, Operation
 
 _WIDE = {"gt": "-1e15", "gte": "-1e15", "lt": "1e15", "lte": "1e15"}
+_WIDE_TEXT = {"gt": "''", "gte": "''", "lt": "'~~~~'", "lte": "'~~~~'"}
 MAX_OPTIONAL = 2
 
 
@@ -73,7 +74,9 @@ def list_graph(model: ApiModel, entity: Entity, op: Operation, record: list[Fiel
         if flt.value is not None:
             where[flt.field] = flt.value if flt.op == "eq" else {f"${flt.op}": flt.value}
         elif flt.op != "eq":
-            where[flt.field] = {f"${flt.op}": ref(f"{path} ?? {_WIDE[flt.op]}")}
+            schema = draft.properties.get(flt.param or flt.field, {})
+            wide = _WIDE if schema.get("type") in {"integer", "number"} else _WIDE_TEXT
+            where[flt.field] = {f"${flt.op}": ref(f"{path} ?? {wide[flt.op]}")}
         elif (flt.param or flt.field) in draft.required or len(optional) >= MAX_OPTIONAL:
             where[flt.field] = ref(path)
             if (flt.param or flt.field) not in draft.required:
@@ -125,6 +128,7 @@ def _tests(
     params: list[FieldSpec],
     optional: list[Filter],
 ) -> None:
+    """One seed of two records (kept for the tests after it): both listed, one filtered."""
     given: dict[str, Any] = {}
     docs = [seed_document(entity, record, 1), seed_document(entity, record, 2)]
     for flt in op.filters:
@@ -136,12 +140,18 @@ def _tests(
             continue
         if spec is None:
             continue
-        if flt.op == "eq":
-            value = spec.sample(0)
-            for doc in docs:
-                doc[flt.field] = value
-            if name in draft.required:
-                given[name] = value
+        value = spec.sample(0)
+        for doc in docs:
+            doc[flt.field] = value
+        if name in draft.required:
+            given[name] = value
+    filtered = None
+    if optional:
+        flt = optional[0]
+        spec = next(p for p in params if p.name == (flt.param or flt.field))
+        if spec.sample(1) != spec.sample(0):
+            docs[1][flt.field] = spec.sample(1)
+            filtered = (spec, flt)
     draft.add_test(
         f"lists the {entity.plural_label}",
         given,
@@ -149,22 +159,13 @@ def _tests(
         {"count": 2},
         seed={entity.collection: docs},
     )
+    if filtered is not None:
+        spec, flt = filtered
+        draft.add_test(
+            f"filters by {spec.words}", {**given, spec.name: spec.sample(0)}, 200, {"count": 1}
+        )
     if "limit" in draft.properties:
         draft.add_test("rejects a limit above the page size", {**given, "limit": 100000}, 400)
-    if optional:
-        flt = optional[0]
-        spec = next(p for p in params if p.name == (flt.param or flt.field))
-        other = spec.sample(1)
-        if other != spec.sample(0):
-            seeded = [dict(d) for d in docs]
-            seeded[1][flt.field] = other
-            draft.add_test(
-                f"filters by {spec.words}",
-                {**given, spec.name: spec.sample(0)},
-                200,
-                {"count": 1},
-                seed={entity.collection: seeded},
-            )
     required = [p for p in params if p.name in draft.required]
     if required:
         draft.add_test(f"rejects a missing {required[0].words}", {}, 400)

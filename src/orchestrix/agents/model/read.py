@@ -19,6 +19,7 @@ from orchestrix.agents.lexicon import missing_capabilities, singular
 from orchestrix.agents.model.fieldspec import from_spec
 from orchestrix.agents.model.items import find_fields
 from orchestrix.agents.model.schema import (
+    Answer,
     ApiField,
     ApiModel,
     Auth,
@@ -57,7 +58,7 @@ def read_model(prompt: str) -> tuple[ApiModel, list[str]]:
     if refusal is not None:
         raise refusal
     missing = missing_capabilities(req.text)
-    plan = classify(req)
+    plan = _reconsider(classify(_for_classify(req)), req)
     if plan is None or _only_missing(plan, req, missing):
         if missing:
             raise _refuse(missing)
@@ -72,16 +73,92 @@ def read_model(prompt: str) -> tuple[ApiModel, list[str]]:
         model.form = plan.form
     elif kind == "webhook":
         model.webhook = Webhook(source=plan.source)
-        if re.search(r"\b(?:secret|signature|signed|hmac)\b", req.text):
+        model.response = Answer(status=200)
+        header = re.search(r"\b(x-[a-z0-9-]+)(?: header)?\b", req.text)
+        if header and re.search(r"\b(?:secret|token|signature|key)\b", req.text):
+            model.webhook.secret_header = header.group(1)
+            model.fields = [f for f in model.fields if f.name.lower().replace("-", "") not in
+                            {header.group(1).replace("-", ""), "signature", "secret"}]
+        if re.search(r"\b(?:hmac|signed payload|signature of the body)\b", req.text):
             model.not_covered.append(
-                "checking the webhook's secret or signature: events are stored unverified"
+                "an HMAC signature of the body: the header is compared with a stored secret"
             )
+    elif kind == "accountDelete":
+        from orchestrix.agents.model.special import cascade_of
+
+        model.cascade = cascade_of(req.text)
+        model.fields = []
     elif kind == "outbound":
         model.outbound = _outbound(req, model)
     _extras(model, plan, req)
     for capability, words in missing:
         model.not_covered.append(f"{words}: there is no {capability.name} step; {capability.nearest}")
     return model, list(plan.assumptions)
+
+
+_ACCOUNT_WORDS = {"user", "account", "member", "customer", "person", "profile", "login", "token"}
+_OP_NOUN = re.compile(
+    r"\b(create|add|save|store|post|write|submit|get|fetch|read|show|list|find|search|update|edit|"
+    r"change|hide|delete|remove|cancel|vote|report|rate|log|record|track|book|open|close)s? "
+    r"(?:on |to |for )?(?:a |an |the |my |all |all my |their |one |new |all the )?([a-z]+)"
+)
+_VERB_OP = {
+    "create": "create", "add": "create", "save": "create", "store": "create", "post": "create",
+    "write": "create", "submit": "create", "vote": "create", "report": "create", "rate": "create",
+    "log": "create", "record": "create", "track": "create", "book": "create", "open": "create",
+    "get": "get", "fetch": "get", "read": "get", "show": "get", "find": "get",
+    "list": "list", "search": "list", "update": "update", "edit": "update", "change": "update",
+    "hide": "update", "close": "update", "delete": "delete", "remove": "delete",
+    "cancel": "delete",
+}  # fmt: skip
+
+
+def _reconsider(plan: Plan | None, req: Request) -> Plan | None:
+    """A verb on a thing that is not an account ("save a bookmark for the current user", "get
+    an invoice ... the authenticated customer") is records of that thing, not an account flow."""
+    from orchestrix.agents.entities import Entity
+
+    text = req.words
+    if re.search(r"\bdelete (?:my|the|their|your) (?:own )?account\b", text):
+        return Plan("accountDelete")
+    if plan is not None and plan.kind not in {"profile", "login", "signup", "profile_update"}:
+        return plan
+    if plan is not None and plan.kind == "signup" and not re.search(r"\bpassword\b", req.text) and False:
+        return plan
+    for match in _OP_NOUN.finditer(text):
+        verb, noun = match.group(1), singular(match.group(2))
+        if noun in _ACCOUNT_WORDS or len(noun) < 3 or noun in {"it", "them", "that", "this", "api",
+                                                                  "endpoint", "in", "up", "out"}:
+            continue
+        if plan is not None and plan.kind in {"signup", "login"} and verb in {"log", "post"}:
+            continue
+        if plan is not None and plan.kind in {"profile", "profile_update"} and verb in {
+            "get", "read", "show", "fetch", "update", "edit", "change", "find"
+        }:
+            continue
+        op = _VERB_OP.get(verb)
+        if op is None:
+            continue
+        return Plan("crud", op=op, entity=Entity([noun]))
+    return plan
+
+
+_NEGATED = re.compile(r"\b(?:do not|does not|never|not|without) (?:\w+ ){0,1}\w+")
+_ROLE_PHRASES = re.compile(
+    r"\b(?:only )?(?:the )?(?:admins?|administrators?|moderators?)(?: or (?:admins?|moderators?))?"
+    r"(?: role)?(?: only| can| may)?\b"
+)
+
+
+def _for_classify(req: Request) -> Request:
+    """The words the kind is read from: no negated verbs ("don't get spammed"), no roles
+    ("only admins can": who may call it, not an admin panel)."""
+    from dataclasses import replace as copy
+
+    def clean(text: str) -> str:
+        return _ROLE_PHRASES.sub(" ", _NEGATED.sub(" ", text))
+
+    return copy(req, text=clean(req.text), words=clean(req.words))
 
 
 def _only_missing(plan: Plan, req: Request, missing: list[tuple[object, str]]) -> bool:
@@ -265,8 +342,10 @@ def _filters(op: Operation, req: Request, model: ApiModel, plan: Plan) -> None:
         item = plan_item = parse_item(f"{phrase} {match.group(2) or ''}".strip())
         if plan_item is None:
             continue
-        written = re.search(re.escape(phrase.replace(" ", "_")), original)
+        written = re.search(rf"\b{re.escape(phrase.replace(' ', '_'))}\b", original, re.IGNORECASE)
         name = written.group(0) if written else item.name
+        if name.lower() in {a.lower() for a in added}:
+            continue
         spec = from_spec(replace(item, name=name, required=False))
         add(name, spec=spec, required=False)
     rest = re.search(r"\bfrom an? ([a-z]+) to an? ([a-z]+)\b", text)
@@ -284,11 +363,11 @@ def _filters(op: Operation, req: Request, model: ApiModel, plan: Plan) -> None:
         if low.startswith(("min_", "min")) and len(name) > 4 and (name[3] in "_" or name[3].isupper()):
             base = name[4:] if name[3] == "_" else name[3].lower() + name[4:]
             added.append(name)
-            op.filters.append(Filter(field=singular(base), op="gte", param=name))
+            op.filters.append(Filter(field=base, op="gte", param=name))
         elif low.startswith(("max_", "max")) and len(name) > 4 and (name[3] in "_" or name[3].isupper()):
             base = name[4:] if name[3] == "_" else name[3].lower() + name[4:]
             added.append(name)
-            op.filters.append(Filter(field=singular(base), op="lte", param=name))
+            op.filters.append(Filter(field=base, op="lte", param=name))
         else:
             added.append(name)
             op.filters.append(Filter(field=name, param=name))
@@ -415,7 +494,7 @@ def _extras(model: ApiModel, plan: Plan, req: Request) -> None:
     text = req.text
     roles = _roles(text)
     owned = _OWNED.search(text) is not None or (model.kind == "crud" and _MY.search(text) is not None)
-    wants_token = extras.auth or _AUTH.search(text) is not None
+    wants_token = extras.auth or _AUTH.search(re.sub(r"\bx-[\w-]+", " ", text)) is not None
     if model.kind in _AUTH_KINDS and (wants_token or roles or owned):
         if model.kind == "outbound" and not (extras.auth or re.search(r"logged[- ]in|token required|bearer", text)):
             pass

@@ -154,6 +154,9 @@ class ApiModel(_Part):
     webhook: Webhook | None = None
     response: Answer | None = None
     token: bool | None = Field(None, description="Answer with a JWT.")
+    cascade: list[str] = Field(
+        default_factory=list, description="Owner's collections deleted with the account."
+    )
     not_covered: list[str] = Field(default_factory=list, alias="notCovered")
 
     def field(self, name: str) -> ApiField | None:
@@ -165,7 +168,7 @@ class ApiModel(_Part):
     def to_wire(self) -> dict[str, Any]:
         out = self.model_dump(by_alias=True, exclude_none=True, mode="json")
         out["fields"] = [f.wire() | {"name": f.name} for f in self.fields]
-        for key in ("operations", "relations", "rateLimits", "emails", "notCovered"):
+        for key in ("operations", "relations", "rateLimits", "emails", "notCovered", "cascade"):
             if not out.get(key):
                 out.pop(key, None)
         if not self.ownership:

@@ -29,7 +29,6 @@ def write_model_tests(draft: Draft, model: ApiModel) -> None:
         return
     base = success.get("input", {})
     headers = success.get("headers")
-    seed = success.get("seed")
     for field in model.fields:
         if field.name not in draft.properties or field.name not in base:
             continue
@@ -40,10 +39,8 @@ def write_model_tests(draft: Draft, model: ApiModel) -> None:
             test = draft.add_test(f"rejects {why}", {**base, field.name: value}, 400)
             if headers:
                 test["headers"] = copy.deepcopy(headers)
-            if seed:
-                test["seed"] = copy.deepcopy(seed)
     _relation_tests(draft, model, success)
-    if model.ownership or (model.auth is not None and model.auth.required):
+    if model.kind == "crud" and model.ownership:
         _ownership_test(draft)
 
 
@@ -88,14 +85,14 @@ def _relation_tests(draft: Draft, model: ApiModel, success: dict[str, Any]) -> N
         value = base.get(relation.field)
         if value is None:
             continue
-        for test in draft.tests:
-            if test.get("input", {}).get(relation.field) == value:
-                docs = test.setdefault("seed", {}).setdefault(relation.collection, [])
-                if not any(d.get("id") == value for d in docs):
-                    doc: dict[str, Any] = {"id": value}
-                    if "authorization" in (test.get("headers") or {}):
-                        doc["ownerId"] = OWNER
-                    docs.append(doc)
+        # Records stay for the tests that follow, so the first test seeds them once.
+        first = draft.tests[0]
+        docs = first.setdefault("seed", {}).setdefault(relation.collection, [])
+        if not any(d.get(relation.key) == value for d in docs):
+            doc: dict[str, Any] = {relation.key: value}
+            if relation.key != "id":
+                doc["id"] = f"{relation.collection}-1"
+            docs.append(doc)
         thing = relation.collection.rstrip("s").replace("_", " ")
         test = draft.add_test(
             f"answers 404 when the {thing} does not exist",
@@ -123,9 +120,15 @@ def _ownership_test(draft: Draft) -> None:
         return
     test = copy.deepcopy(found)
     test["name"] = "does not show another user's record"
+    renamed: dict[Any, str] = {}
     for docs in test["seed"].values():
         for doc in docs:
             if doc.get("ownerId") == OWNER:
                 doc["ownerId"] = OTHER_OWNER
-    test["expect"] = {"status": 404}
+            if "id" in doc:
+                renamed[doc["id"]] = f"{doc['id']}-other"
+                doc["id"] = renamed[doc["id"]]
+    test["input"] = {k: renamed.get(v, v) if isinstance(v, str) else v for k, v in test["input"].items()}
+    listed = "count" in (found.get("expect", {}).get("body") or {})
+    test["expect"] = {"status": 200, "body": {"count": 0}} if listed else {"status": 404}
     draft.tests.append(test)
