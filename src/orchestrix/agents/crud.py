@@ -171,6 +171,7 @@ def get(entity: Entity, fields: list[FieldSpec], key: FieldSpec | None = None) -
     )
     draft.add("response", "response", {"status": 200, "body": public_body(step, fields)})
     seed = seed_document(entity, fields, 1)
+    seed.setdefault(key.name, key.sample(0))
     shown = next((f for f in fields if f.required and not f.secret), None)
     expected: dict[str, Any] = {"id": seed["id"]}
     if shown is not None:

@@ -140,6 +140,8 @@ class FieldSpec:
     items: str = "string"
     secret: bool = False  # a password: hashed before it is stored, never returned
     notes: list[str] = field(default_factory=list)
+    exclusive_minimum: float | int | None = None
+    exclusive_maximum: float | int | None = None
 
     @property
     def words(self) -> str:
@@ -155,6 +157,10 @@ class FieldSpec:
             out["minimum"] = self.minimum
         if self.maximum is not None:
             out["maximum"] = self.maximum
+        if self.exclusive_minimum is not None:
+            out["exclusiveMinimum"] = self.exclusive_minimum
+        if self.exclusive_maximum is not None:
+            out["exclusiveMaximum"] = self.exclusive_maximum
         if self.min_length is not None:
             out["minLength"] = self.min_length
         if self.max_length is not None:
@@ -190,6 +196,8 @@ class FieldSpec:
             pattern=schema.get("pattern"),
             items=str(items.get("type", "string")) if isinstance(items, dict) else "string",
             secret="password" in name.lower(),
+            exclusive_minimum=schema.get("exclusiveMinimum"),
+            exclusive_maximum=schema.get("exclusiveMaximum"),
         )
 
     # --- sample values ---------------------------------------------------------------------
@@ -230,6 +238,10 @@ class FieldSpec:
             base = self.minimum + variant
         if self.maximum is not None and base > self.maximum:
             base = self.maximum
+        if self.exclusive_minimum is not None and base <= self.exclusive_minimum:
+            base = self.exclusive_minimum + 1 + variant
+        if self.exclusive_maximum is not None and base >= self.exclusive_maximum:
+            base = self.exclusive_maximum - 1
         return int(base) if self.type == "integer" else base
 
     def _sample_text(self, variant: int) -> str:

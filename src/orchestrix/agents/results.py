@@ -55,6 +55,8 @@ class BuildResult:
     summary: str
     assumptions: list[str] = field(default_factory=list)
     planner: str = "rules"
+    #: Parts of the request nothing handles, in the user's words.
+    not_covered: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +64,7 @@ class BuildResult:
             "summary": self.summary,
             "assumptions": list(self.assumptions),
             "planner": self.planner,
+            "notCovered": list(self.not_covered),
         }
 
 

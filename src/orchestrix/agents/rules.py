@@ -8,29 +8,21 @@ mutations use (:mod:`edits`). Every graph it returns passes the static checks.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
-from orchestrix.agents import accounts, basics, crud, forms
-from orchestrix.agents.edits import (
-    EditRefused,
-    add_auth,
-    add_email,
-    fit_rate_limit_tests,
-    set_rate_limit,
-)
-from orchestrix.agents.entities import Entity
-from orchestrix.agents.fields import FieldSpec
+from orchestrix.agents import accounts, basics
+from orchestrix.agents.edits import fit_rate_limit_tests
 from orchestrix.agents.graph import Draft
-from orchestrix.agents.intents import Plan, classify
+from orchestrix.agents.model import ApiModel, compile_model, read_model
 from orchestrix.agents.mutations import apply_message
-from orchestrix.agents.request import Request, read_request
-from orchestrix.agents.results import BuildResult, MutationResult, cannot_build
+from orchestrix.agents.results import BuildResult, MutationResult
 from orchestrix.agents.text import sentence, title
 from orchestrix.errors import OrchestrixError
 from orchestrix.spec.models import Workflow
 
 PLANNER = "rules"
+#: Where a spec keeps the API model it was compiled from.
+MODEL_KEY = "apiModel"
 _NAMED = re.compile(
     r"\b(?:called|named|name it|call it)\s+['\"]?([A-Za-z0-9][\w .-]{1,60}?)['\"]?(?:[.,;]|$|"
     r" with| that| and)"
@@ -43,41 +35,11 @@ class RulesPlanner:
     name = PLANNER
 
     def generate(self, prompt: str) -> BuildResult:
-        if not prompt or not prompt.strip():
-            raise cannot_build(prompt or "")
-        req = read_request(prompt)
-        refusal = basics.third_party_login(req.words)
-        if refusal is not None:
-            raise refusal
-        plan = classify(req)
-        if plan is None:
-            raise cannot_build(prompt)
-        draft, assumptions = self._blueprint(plan, req)
-        assumptions = [*plan.assumptions, *assumptions]
-        assumptions.extend(self._extras(draft, plan, req))
-        name = self._name(req)
+        model, assumptions = read_model(prompt)
+        name = self._name(prompt)
         if name:
-            draft.data["name"] = name
-        intent = plan.form or (plan.op if plan.kind == "crud" else plan.kind)
-        draft.set_meta(planner=PLANNER, intent=intent)
-        if plan.kind in {
-            "signup",
-            "login",
-            "profile",
-            "profile_update",
-            "reset_request",
-            "reset_confirm",
-            "change_password",
-            "logout",
-        }:
-            draft.data.setdefault("metadata", {})["namespace"] = accounts.NAMESPACE
-        if plan.kind in {"shortener", "resolver"}:
-            draft.data.setdefault("metadata", {})["namespace"] = "links"
-        if plan.kind == "unsubscribe" or plan.form == "newsletter":
-            draft.data.setdefault("metadata", {})["namespace"] = basics.NEWSLETTER_NAMESPACE
-        fit_rate_limit_tests(draft)
-        workflow = finish(draft)
-        return BuildResult(workflow, summarize(workflow), assumptions, PLANNER)
+            model.name = name
+        return build_from_model(model, assumptions)
 
     def mutate(self, workflow: Workflow, message: str) -> MutationResult:
         from orchestrix.agents.diff import diff_workflows
@@ -88,104 +50,46 @@ class RulesPlanner:
         new = finish(draft)
         return MutationResult(new, " ".join(summaries), diff_workflows(workflow, new), PLANNER)
 
-    # --- building ---------------------------------------------------------------------------
-
-    def _blueprint(self, plan: Plan, req: Request) -> tuple[Draft, list[str]]:
-        fields = req.fields or plan.fields
-        kind = plan.kind
-        if kind == "signup":
-            return accounts.signup(fields, req.text, token=req.extras.token is not False)
-        if kind == "login":
-            return accounts.login(fields, req.text)
-        if kind == "profile":
-            return accounts.profile(fields)
-        if kind == "profile_update":
-            return accounts.update_profile(fields)
-        if kind == "reset_request":
-            return accounts.reset_request()
-        if kind == "reset_confirm":
-            return accounts.reset_confirm()
-        if kind == "change_password":
-            return accounts.change_password()
-        if kind == "form":
-            assert plan.form is not None
-            return forms.form(plan.form, fields, req.extras.email_to, req.extras.email)
-        if kind == "webhook":
-            return forms.webhook(fields, plan.source)
-        if kind == "http":
-            method = (
-                "POST"
-                if re.search(
-                    r"\b(?:post|posts|send|sends|forward|forwards|submit|push)\b(?: \w+)* to\b",
-                    req.text,
-                )
-                else "GET"
-            )
-            return forms.http_call(fields, req.urls[0] if req.urls else None, method, plan.source)
-        if kind in basics.KINDS:
-            return basics.build(kind)
-        if kind == "shortener":
-            return forms.shortener()
-        if kind == "resolver":
-            return forms.resolver()
-        assert plan.entity is not None
-        return self._crud(plan, plan.entity, fields)
-
-    def _crud(self, plan: Plan, entity: Entity, fields: list[FieldSpec]) -> tuple[Draft, list[str]]:
-        assumptions: list[str] = []
-        chosen = fields
-        if not chosen:
-            chosen = entity.default_fields()
-            listed = ", ".join(f.describe() for f in chosen)
-            if entity.known():
-                assumptions.append(f"Gave each {entity.label} the usual fields: {listed}.")
-            else:
-                assumptions.append(f"You did not list fields, so each {entity.label} has {listed}.")
-        if plan.op == "get":
-            return crud.get(entity, chosen, plan.key), assumptions
-        if plan.op == "list":
-            return crud.list_(entity, chosen, plan.key), assumptions
-        if plan.op == "update":
-            return crud.update(entity, chosen), assumptions
-        if plan.op == "delete":
-            return crud.delete(entity, chosen), assumptions
-        if plan.op == "manage":
-            return crud.manage(entity, chosen, plan.actions), assumptions
-        if not any(f.required for f in chosen):
-            chosen = [replace(chosen[0], required=True), *chosen[1:]]
-            assumptions.append(f"Made {chosen[0].name} required so a record is never empty.")
-        return crud.create(entity, chosen), assumptions
-
-    def _extras(self, draft: Draft, plan: Plan, req: Request) -> list[str]:
-        notes: list[str] = []
-        extras = req.extras
-        if extras.email and plan.kind not in {"form", "reset_request"}:
-            try:
-                add_email(draft, extras.email, extras.email_to)
-            except EditRefused:
-                add_email(draft, "notify", extras.email_to)
-                notes.append("There is no email field to write to, so the email goes to the owner.")
-            if extras.email == "notify" and extras.email_to is None:
-                notes.append(
-                    "Sends the notification to owner@example.com; change it in notifyOwner."
-                )
-        if extras.auth and plan.kind in {"crud", "webhook", "http", "form", "shortener"}:
-            add_auth(draft)
-        if extras.rate:
-            limit, window = extras.rate
-            set_rate_limit(draft, limit, window)
-            if extras.rate_assumed:
-                notes.append(
-                    "No numbers were given for the rate limit: 10 requests per minute per client."
-                )
-        return notes
-
-    def _name(self, req: Request) -> str | None:
-        match = _NAMED.search(req.original)
+    def _name(self, prompt: str) -> str | None:
+        match = _NAMED.search(prompt)
         if match:
             name = match.group(1).strip()
             return name if name.lower().endswith("api") else title(name) if name.islower() else name
         return None
+
+
+_ACCOUNTS = {
+    "signup",
+    "login",
+    "profile",
+    "profileUpdate",
+    "passwordReset",
+    "passwordResetConfirm",
+    "passwordChange",
+    "logout",
+}
+
+
+def build_from_model(
+    model: ApiModel, assumptions: list[str] | None = None, planner: str = PLANNER
+) -> BuildResult:
+    """The checked graph of a model, with the model kept in ``metadata.apiModel``."""
+    draft, notes = compile_model(model)
+    notes = [*(assumptions or []), *notes]
+    op = model.operations[0].action if len(model.operations) == 1 else "manage"
+    intent = model.form or (op if model.kind == "crud" else model.kind)
+    draft.set_meta(planner=planner, intent=intent)
+    meta = draft.data.setdefault("metadata", {})
+    if model.kind in _ACCOUNTS:
+        meta["namespace"] = accounts.NAMESPACE
+    if model.kind in {"shortener", "resolver"}:
+        meta["namespace"] = "links"
+    if model.kind == "unsubscribe" or model.form == "newsletter":
+        meta["namespace"] = basics.NEWSLETTER_NAMESPACE
+    meta[MODEL_KEY] = model.to_wire()
+    workflow = finish(draft)
+    notes.extend(f"not covered: {item}" for item in model.not_covered)
+    return BuildResult(workflow, summarize(workflow), notes, planner, model.not_covered)
 
 
 def finish(draft: Draft) -> Workflow:

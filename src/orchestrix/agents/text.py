@@ -32,7 +32,8 @@ VOCABULARY = wordset(
     hour hours unique optional required mandatory number integer boolean string between
     request requests limit limited rate external upstream weather integer description
     storing saving tracking listing managing creating updating deleting
-    logout unsubscribe todo todos watchlist
+    logout unsubscribe todo todos watchlist health check first return token minute attempts
+    characters against verify stock current event contact title attendees message with
     """
 )
 
@@ -130,9 +131,16 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+#: Short words whose swapped letters are a typo ("adn", "teh"), not a word of their own.
+_SHORT = frozenset({"and", "the", "for", "per"})
+
+
 @lru_cache(maxsize=4096)
 def correct(word: str) -> str:
     """The vocabulary word a typo stands for, or the word itself."""
+    if len(word) == 3 and word not in _SHORT:
+        swapped = {f"{word[:i]}{word[i + 1]}{word[i]}{word[i + 2 :]}" for i in range(2)}
+        return next(iter(sorted(swapped & _SHORT)), word)
     if len(word) < 4 or word in VOCABULARY or word in NOT_NOUNS or word in ENGLISH:
         return word
     if not word.isalpha():
