@@ -1,6 +1,7 @@
 """``orchestrix host``: the production runtime as an ASGI app.
 
-Management (Bearer ``ORCHESTRIX_HOST_API_KEY``):
+Management (:func:`management_router`; ``Authorization: Bearer $ORCHESTRIX_HOST_API_KEY`` from
+every client, loopback included; a host without the key refuses every management request):
 
 - ``POST /mcp/agents``: a deployment request (the seed format) -> 201, a new agent
   (``Idempotency-Key`` makes a retried request return the same agent);
@@ -13,8 +14,9 @@ Serving (public, as the endpoint of a hosted API):
 - ``GET /agents/{agentId}``: what it is, its version and its OpenAPI document;
 - ``/agents/{agentId}/mcp``: the same graph as one MCP tool (streamable HTTP).
 
-:func:`create_host_app` builds the standalone app; :func:`mount_host` adds the same routes to
-another app (``orchestrix serve`` with the ``local`` target). Nothing here imports the
+:func:`create_host_app` builds the standalone app; :func:`mount_host` adds the serving routes to
+another app (``orchestrix serve`` with the ``local`` target, which deploys in process and never
+mounts the management API). Nothing here imports the
 control plane or the builder: production runs tool graphs, not agents.
 """
 
@@ -24,6 +26,7 @@ import functools
 import hmac
 import ipaddress
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -44,6 +47,8 @@ from orchestrix.settings import Settings
 from orchestrix.spec.models import Workflow
 from orchestrix.store.types import utcnow
 from orchestrix.telemetry import Telemetry, configure_tracing, install_telemetry
+
+log = logging.getLogger("orchestrix.host")
 
 IDEMPOTENCY_HEADER = "idempotency-key"
 _NO_BODY_STATUSES = frozenset({204, 304})
@@ -81,7 +86,7 @@ class HostApi:
         self.runtime = runtime
         self.settings = runtime.settings
         key = self.settings.host_api_key
-        self._api_key = key.get_secret_value().encode() if key else None
+        self._api_key = key.get_secret_value().encode() if key and key.get_secret_value() else None
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -110,28 +115,26 @@ class HostApi:
         }
 
     def authorize(self, request: Request) -> JSONResponse | None:
-        """Management needs the host's API key; with none configured, only loopback clients
-        may manage agents (``orchestrix host`` refuses to listen elsewhere without a key)."""
+        """Management needs the host's API key from every client, loopback included; a host
+        without a key configured refuses every management request."""
         if self._api_key is None:
-            client = request.client.host if request.client else None
-            if is_loopback(client):
-                return None
-            return _error(
-                403,
-                "Managing agents from another machine needs ORCHESTRIX_HOST_API_KEY on the host",
-                None,
+            response = _error(
+                401,
+                "Management is disabled on this host: set ORCHESTRIX_HOST_API_KEY to deploy",
+                {"hint": "start `orchestrix host` with ORCHESTRIX_HOST_API_KEY set"},
             )
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() == "bearer" and hmac.compare_digest(
-            token.strip().encode(), self._api_key
-        ):
-            return None
-        response = _error(
-            401,
-            "Unauthorized",
-            {"hint": "send Authorization: Bearer <ORCHESTRIX_HOST_API_KEY>"},
-        )
+        else:
+            header = request.headers.get("authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() == "bearer" and hmac.compare_digest(
+                token.strip().encode(), self._api_key
+            ):
+                return None
+            response = _error(
+                401,
+                "Unauthorized",
+                {"hint": "send Authorization: Bearer <ORCHESTRIX_HOST_API_KEY>"},
+            )
         response.headers["WWW-Authenticate"] = 'Bearer realm="orchestrix-host"'
         return response
 
@@ -290,8 +293,52 @@ class _AsgiEndpoint:
         await self.api.agent_mcp(scope, receive, send)
 
 
-def host_router(runtime: HostRuntime, telemetry: Telemetry | None = None) -> APIRouter:
-    """The host's routes, with a lifespan that runs ``runtime`` (and ``telemetry``)."""
+def management_router(api: HostApi) -> APIRouter:
+    """``/mcp/agents*``: deployments in and out, each request authorized by the host's key.
+
+    Only the standalone host (:func:`create_host_app`) mounts it; ``orchestrix serve`` never
+    does (its ``local`` target writes agents in process)."""
+    router = APIRouter(tags=["host"])
+    routes: list[tuple[str, str, _Handler, str]] = [
+        ("POST", "/mcp/agents", api.create_agent, "Deploy a tool graph as an agent"),
+        ("GET", "/mcp/agents", api.list_agents, "Deployed agents"),
+        ("GET", "/mcp/agents/{agent_id}", api.agent_status, "An agent's deployment"),
+        (
+            "PUT",
+            "/mcp/agents/{agent_id}",
+            api.replace_agent,
+            "Deploy a new version of an agent (same endpoint)",
+        ),
+        ("DELETE", "/mcp/agents/{agent_id}", api.delete_agent, "Undeploy an agent"),
+    ]
+    for method, path, handler, summary in routes:
+        router.add_api_route(
+            path, api.endpoint(handler, managed=True), methods=[method], summary=summary
+        )
+    return router
+
+
+def serving_router(api: HostApi) -> APIRouter:
+    """``/agents/{agentId}`` (REST, info) and ``/agents/{agentId}/mcp``: public, as the
+    endpoints of hosted APIs are."""
+    router = APIRouter(tags=["agents"])
+    routes: list[tuple[str, str, _Handler, str]] = [
+        ("POST", "/agents/{agent_id}", api.run_agent, "Run an agent's tool graph"),
+        ("GET", "/agents/{agent_id}", api.agent_info, "What an agent is, its version and OpenAPI"),
+    ]
+    for method, path, handler, summary in routes:
+        router.add_api_route(
+            path, api.endpoint(handler, managed=False), methods=[method], summary=summary
+        )
+    router.routes.append(Route("/agents/{agent_id}/mcp", endpoint=_AsgiEndpoint(api)))
+    return router
+
+
+def host_router(
+    runtime: HostRuntime, telemetry: Telemetry | None = None, *, management: bool = False
+) -> APIRouter:
+    """The host's serving routes (and, with ``management``, its management API), with a
+    lifespan that runs ``runtime`` (and ``telemetry``)."""
 
     @asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
@@ -305,32 +352,9 @@ def host_router(runtime: HostRuntime, telemetry: Telemetry | None = None) -> API
 
     api = HostApi(runtime)
     router = APIRouter(lifespan=lifespan)
-    management: list[tuple[str, str, _Handler, str]] = [
-        ("POST", "/mcp/agents", api.create_agent, "Deploy a tool graph as an agent"),
-        ("GET", "/mcp/agents", api.list_agents, "Deployed agents"),
-        ("GET", "/mcp/agents/{agent_id}", api.agent_status, "An agent's deployment"),
-        (
-            "PUT",
-            "/mcp/agents/{agent_id}",
-            api.replace_agent,
-            "Deploy a new version of an agent (same endpoint)",
-        ),
-        ("DELETE", "/mcp/agents/{agent_id}", api.delete_agent, "Undeploy an agent"),
-    ]
-    serving: list[tuple[str, str, _Handler, str]] = [
-        ("POST", "/agents/{agent_id}", api.run_agent, "Run an agent's tool graph"),
-        ("GET", "/agents/{agent_id}", api.agent_info, "What an agent is, its version and OpenAPI"),
-    ]
-    for managed, tag, routes in ((True, "host", management), (False, "agents", serving)):
-        for method, path, handler, summary in routes:
-            router.add_api_route(
-                path,
-                api.endpoint(handler, managed=managed),
-                methods=[method],
-                tags=[tag],
-                summary=summary,
-            )
-    router.routes.append(Route("/agents/{agent_id}/mcp", endpoint=_AsgiEndpoint(api)))
+    router.include_router(serving_router(api))
+    if management:
+        router.include_router(management_router(api))
     return router
 
 
@@ -354,8 +378,10 @@ def mount_host(
     *,
     engine: AsyncEngine | None = None,
     runtime: HostRuntime | None = None,
+    management: bool = False,
 ) -> HostRuntime:
-    """Serve the host's routes from ``app`` (the ``local`` target inside ``orchestrix serve``).
+    """Serve the host's routes from ``app``: the ``local`` target inside ``orchestrix serve``
+    mounts the serving routes only; the standalone host adds ``management``.
 
     The runtime starts and stops with ``app``'s lifespan (over ``engine`` when given, which
     stays the caller's) and is kept on ``app.state.host``.
@@ -363,7 +389,7 @@ def mount_host(
     telemetry = install_telemetry(app, settings)
     runtime = runtime or HostRuntime(settings, engine=engine, telemetry=telemetry)
     app.state.host = runtime
-    app.include_router(host_router(runtime, telemetry))
+    app.include_router(host_router(runtime, telemetry, management=management))
     app.add_middleware(_RememberBaseUrl, runtime=runtime)
     return runtime
 
@@ -375,7 +401,12 @@ def create_host_app(settings: Settings) -> FastAPI:
         version=__version__,
         description="Deployed tool graphs, served as REST endpoints and MCP tools.",
     )
-    mount_host(app, settings)
+    if settings.host_api_key is None or not settings.host_api_key.get_secret_value():
+        log.warning(
+            "ORCHESTRIX_HOST_API_KEY is not set: the management API (/mcp/agents) refuses "
+            "every request; agents already in the database are served"
+        )
+    mount_host(app, settings, management=True)
 
     @app.get("/healthz", tags=["host"], summary="Liveness")
     async def healthz() -> dict[str, Any]:
