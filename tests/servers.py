@@ -32,13 +32,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_until_accepting(port: int, alive: Any) -> None:
+def _wait_until_accepting(port: int, alive: Any, host: str = LOOPBACK) -> None:
     deadline = time.monotonic() + STARTUP_LIMIT
     while time.monotonic() < deadline:
         if not alive():
             raise RuntimeError(f"the server on port {port} stopped while starting")
         try:
-            with socket.create_connection((LOOPBACK, port), timeout=0.5):
+            with socket.create_connection((host, port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.02)
@@ -46,26 +46,27 @@ def _wait_until_accepting(port: int, alive: Any) -> None:
 
 
 @contextmanager
-def serve_asgi(app: Any, **config: Any) -> Iterator[str]:
-    """Run ``app`` under uvicorn on a free loopback port; yields its base URL."""
+def serve_asgi(app: Any, *, host: str = LOOPBACK, **config: Any) -> Iterator[str]:
+    """Run ``app`` under uvicorn on a free port of ``host`` (a loopback address); yields
+    its base URL."""
     # IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say so (else ~40 ms per reply)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((LOOPBACK, 0))
+    sock.bind((host, 0))
     port = int(sock.getsockname()[1])
     config.setdefault("log_level", "warning")
     config.setdefault("lifespan", "auto")
-    server = uvicorn.Server(uvicorn.Config(app, host=LOOPBACK, port=port, **config))
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, **config))
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn:{port}", daemon=True
     )
     thread.start()
     try:
-        _wait_until_accepting(port, thread.is_alive)
+        _wait_until_accepting(port, thread.is_alive, host)
         deadline = time.monotonic() + STARTUP_LIMIT
         while not server.started and thread.is_alive() and time.monotonic() < deadline:
             time.sleep(0.01)
-        yield f"http://{LOOPBACK}:{port}"
+        yield f"http://{host}:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=STARTUP_LIMIT)

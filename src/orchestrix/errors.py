@@ -15,6 +15,7 @@ adapter, the CLI) map them once into ``{"error": message, "details": details}``.
         ├── Conflict                     409 conflict
         ├── RateLimited                  429 rate_limited
         ├── UpstreamError                502 upstream_error
+        │   └── EgressRefused            502 egress_refused (runtime/egress.py)
         └── ExecutionTimeout             504 timeout
 """
 
@@ -103,3 +104,10 @@ class UpstreamError(ToolError):
 class ExecutionTimeout(ToolError):
     status = 504
     code = "timeout"
+
+
+class EgressRefused(UpstreamError):
+    """An outbound connection the egress policy refuses (a loopback, private, link-local or
+    metadata address, or a scheme other than http/https)."""
+
+    code = "egress_refused"

@@ -36,7 +36,9 @@ def host_and_platform(tmp_path: Path) -> Iterator[tuple[str, LoopbackArchestra, 
     state = LoopbackArchestra()
     with serve_asgi(create_host_app(host_settings)) as host, serve_asgi(state.app()) as url:
         settings = platform_settings(
-            tmp_path / "control", url, archestra_platform_upstream="host",
+            tmp_path / "control",
+            url,
+            archestra_platform_upstream="host",
             host_url=host,
             host_api_key=HOST_KEY,
         )

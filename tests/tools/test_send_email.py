@@ -82,6 +82,7 @@ async def test_over_smtp_to_a_real_server(tmp_path: Path) -> None:
             smtp_host=server.host,
             smtp_port=server.port,
             smtp_from="api@example.com",
+            egress_allow=["127.0.0.1"],  # the SMTP peer is on loopback
             _env_file=None,
         )
         async with open_services(settings) as services:
@@ -114,6 +115,7 @@ async def test_a_failing_smtp_server_is_502(tmp_path: Path) -> None:
         smtp_host="127.0.0.1",
         smtp_port=free_port(),
         smtp_timeout=5,
+        egress_allow=["127.0.0.1"],
         _env_file=None,
     )
     async with open_services(settings) as services:
@@ -125,7 +127,11 @@ async def test_a_failing_smtp_server_is_502(tmp_path: Path) -> None:
 async def test_a_refused_recipient_is_502(tmp_path: Path) -> None:
     with smtp_server(reject=["gone@example.com"]) as server:
         settings = Settings(  # type: ignore[call-arg]
-            data_dir=tmp_path, smtp_host=server.host, smtp_port=server.port, _env_file=None
+            data_dir=tmp_path,
+            smtp_host=server.host,
+            smtp_port=server.port,
+            egress_allow=["127.0.0.1"],
+            _env_file=None,
         )
         async with open_services(settings) as services:
             with pytest.raises(UpstreamError) as info:
