@@ -7,6 +7,10 @@ adapter, the CLI) map them once into ``{"error": message, "details": details}``.
     ├── SpecError                        422 invalid_spec       (static checks, bad files)
     ├── ConfigurationError               500 not_configured     (a missing setting)
     ├── NotFoundError                    404 not_found
+    ├── RequestError                     400 bad_request        (an HTTP request, runtime/rest.py)
+    │   ├── BadRequestBody               400 bad_request        (not JSON, or hostile JSON)
+    │   ├── BodyTooLarge                 413 payload_too_large
+    │   └── UnsupportedMediaType         415 unsupported_media_type
     └── ToolError                        500 tool_error         (raised while a graph runs)
         ├── ValidationFailed             400 validation_failed
         ├── Unauthorized                 401 unauthorized
@@ -111,3 +115,27 @@ class EgressRefused(UpstreamError):
     metadata address, or a scheme other than http/https)."""
 
     code = "egress_refused"
+
+
+# The HTTP edge (runtime/rest.py): requests refused before a graph or a route sees them.
+
+
+class RequestError(OrchestrixError):
+    """An HTTP request refused at the edge, before any route or graph reads it."""
+
+    status = 400
+    code = "bad_request"
+
+
+class BadRequestBody(RequestError):
+    """A body that is not JSON, or JSON past the edge's limits (depth, digits, NUL...)."""
+
+
+class BodyTooLarge(RequestError):
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(RequestError):
+    status = 415
+    code = "unsupported_media_type"

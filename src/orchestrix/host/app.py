@@ -25,7 +25,6 @@ from __future__ import annotations
 import functools
 import hmac
 import ipaddress
-import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -43,6 +42,7 @@ from orchestrix.host.agents import AgentRecord, AgentSource, agent_not_found
 from orchestrix.host.openapi import agent_openapi
 from orchestrix.host.runtime import HostRuntime, LoadedAgent
 from orchestrix.host.wire import read_deployment, stored_spec
+from orchestrix.runtime import rest
 from orchestrix.settings import Settings
 from orchestrix.spec.models import Workflow
 from orchestrix.store.types import utcnow
@@ -51,7 +51,6 @@ from orchestrix.telemetry import Telemetry, configure_tracing, install_telemetry
 log = logging.getLogger("orchestrix.host")
 
 IDEMPOTENCY_HEADER = "idempotency-key"
-_NO_BODY_STATUSES = frozenset({204, 304})
 
 _Handler = Callable[[Request], Awaitable[Response]]
 
@@ -61,7 +60,7 @@ def _error(status: int, message: str, details: Any = None) -> JSONResponse:
 
 
 def _from_error(error: OrchestrixError) -> JSONResponse:
-    return JSONResponse(error.to_body(), status_code=error.status)
+    return rest.orchestrix_error_response(error)
 
 
 def _iso(record_time: Any) -> str:
@@ -139,24 +138,12 @@ class HostApi:
         return response
 
     async def json_body(self, request: Request) -> Any:
-        declared = request.headers.get("content-length")
-        limit = self.settings.max_body_bytes
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise _TooLarge(limit)
-        raw = bytearray()
-        async for chunk in request.stream():
-            raw += chunk
-            if len(raw) > limit:
-                raise _TooLarge(limit)
-        if not raw.strip():
-            return None
-        try:
-            return json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise _BadJson(str(e)) from e
+        return await rest.read_json(request, self.settings.max_body_bytes)
 
     async def deployment_in(self, request: Request) -> tuple[Workflow, AgentSource]:
-        """The deployment request in the body (a create or a replace)."""
+        """The deployment request in the body (a create or a replace): JSON only, so a
+        browser's cross-site form or ``text/plain`` POST cannot deploy."""
+        rest.require_json(request)
         return read_deployment(await self.json_body(request))
 
     async def deployed(self, agent_id: str) -> LoadedAgent:
@@ -213,16 +200,9 @@ class HostApi:
 
     async def run_agent(self, request: Request) -> Response:
         agent = await self.deployed(request.path_params["agent_id"])
-        body = await self.json_body(request)
-        if body is None:
-            body = {}
-        if not isinstance(body, dict):
-            return _error(400, "The request body must be a JSON object", None)
+        body = await rest.read_input(request, self.settings.max_body_bytes)
         result = await self.runtime.run(agent, body, dict(request.headers.items()), via="rest")
-        headers = {k: v for k, v in result.headers.items() if k.lower() not in {"content-length"}}
-        if result.status in _NO_BODY_STATUSES:
-            return Response(status_code=result.status, headers=headers)
-        return JSONResponse(result.body, status_code=result.status, headers=headers)
+        return rest.graph_response(result)
 
     async def agent_info(self, request: Request) -> Response:
         agent = await self.deployed(request.path_params["agent_id"])
@@ -254,33 +234,10 @@ class HostApi:
                     return denied
             try:
                 return await handler(request)
-            except _RequestProblem as e:
-                return e.response()
             except OrchestrixError as e:
                 return _from_error(e)
 
         return route
-
-
-class _RequestProblem(Exception):
-    def response(self) -> JSONResponse:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-
-class _TooLarge(_RequestProblem):
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-
-    def response(self) -> JSONResponse:
-        return _error(413, "The request body is too large", {"maxBytes": self.limit})
-
-
-class _BadJson(_RequestProblem):
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-    def response(self) -> JSONResponse:
-        return _error(400, "The request body is not valid JSON", {"reason": self.reason})
 
 
 class _AsgiEndpoint:
@@ -401,6 +358,7 @@ def create_host_app(settings: Settings) -> FastAPI:
         version=__version__,
         description="Deployed tool graphs, served as REST endpoints and MCP tools.",
     )
+    rest.install_json_errors(app)
     if settings.host_api_key is None or not settings.host_api_key.get_secret_value():
         log.warning(
             "ORCHESTRIX_HOST_API_KEY is not set: the management API (/mcp/agents) refuses "
