@@ -117,5 +117,12 @@ async def call_runtime(
     """Run a started server: the JSON body is the input; the answer is the workflow's."""
     server = await running_server(store, server_id)
     data = await rest.read_input(request, request.app.state.settings.max_body_bytes)
-    result, record = await runner.run(server, data, headers=dict(request.headers), source="runtime")
+    proxies = rest.trusted_networks(request.app.state.settings.trusted_proxies)
+    result, record = await runner.run(
+        server,
+        data,
+        headers=dict(request.headers),
+        source="runtime",
+        client_ip=rest.request_client_ip(request, proxies),
+    )
     return rest.graph_response(result, {"X-Orchestrix-Execution-Id": str(record.id)})

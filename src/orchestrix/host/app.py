@@ -86,6 +86,7 @@ class HostApi:
         self.settings = runtime.settings
         key = self.settings.host_api_key
         self._api_key = key.get_secret_value().encode() if key and key.get_secret_value() else None
+        self._proxies = rest.trusted_networks(self.settings.trusted_proxies)
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -201,7 +202,13 @@ class HostApi:
     async def run_agent(self, request: Request) -> Response:
         agent = await self.deployed(request.path_params["agent_id"])
         body = await rest.read_input(request, self.settings.max_body_bytes)
-        result = await self.runtime.run(agent, body, dict(request.headers.items()), via="rest")
+        result = await self.runtime.run(
+            agent,
+            body,
+            dict(request.headers.items()),
+            via="rest",
+            client_ip=rest.request_client_ip(request, self._proxies),
+        )
         return rest.graph_response(result)
 
     async def agent_info(self, request: Request) -> Response:

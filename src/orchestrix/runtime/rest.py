@@ -11,16 +11,20 @@ answers the same wherever it runs. It imports neither ``api`` nor ``host``.
   lone surrogate, and a parsed value larger than the byte limit.
 - :func:`graph_response` answers with the status, headers and content type the graph set: a
   text body under a non-JSON content type is sent as that text; anything else is JSON.
+- :func:`client_ip` is the caller's address as the server sees it (``X-Forwarded-For`` only
+  from proxies in ``ORCHESTRIX_TRUSTED_PROXIES``), given to graphs as ``client.ip``.
 - :func:`install_json_errors` makes every error of an app ``{error, details}`` JSON, including
   unknown routes, wrong methods, request validation and the unexpected (500, no traceback).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import math
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -38,6 +42,9 @@ from orchestrix.errors import (
 from orchestrix.runtime.executor import ExecutionResult
 
 log = logging.getLogger("orchestrix.http")
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 #: Deepest nesting of arrays and objects a request body may have.
 MAX_DEPTH = 64
@@ -204,6 +211,71 @@ def require_json(request: Request) -> None:
         "The request body must be JSON (Content-Type: application/json)",
         {"contentType": kind or None},
     )
+
+
+# -- the caller -----------------------------------------------------------------------------
+
+#: At most this many ``X-Forwarded-For`` entries are read (from the right).
+MAX_FORWARDED_HOPS = 16
+
+
+def trusted_networks(entries: Iterable[str]) -> tuple[IPNetwork, ...]:
+    """``ORCHESTRIX_TRUSTED_PROXIES``' entries as networks (an address is a /32 or /128)."""
+    networks: list[IPNetwork] = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip().strip("[]"), strict=False))
+        except ValueError:
+            log.warning("ignoring %r in ORCHESTRIX_TRUSTED_PROXIES: not an address", entry)
+    return tuple(networks)
+
+
+def _address(text: str) -> IPAddress | None:
+    text = text.strip().strip('"')
+    if text.startswith("[") and "]" in text:  # [v6]:port
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:  # v4:port
+        text = text.split(":", 1)[0]
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def _trusted(address: IPAddress, proxies: tuple[IPNetwork, ...]) -> bool:
+    return any(address.version == n.version and address in n for n in proxies)
+
+
+def client_ip(
+    scope_client: str | None, forwarded_for: str | None, proxies: tuple[IPNetwork, ...]
+) -> str | None:
+    """The caller's address as the server sees it.
+
+    The TCP peer's address, unless the peer is a trusted proxy: then ``X-Forwarded-For`` is
+    read from the right, past every trusted proxy, and the first address that is not one is
+    the client. A client cannot choose its key by sending the header itself: from an
+    untrusted peer the header is ignored.
+    """
+    peer = _address(scope_client) if scope_client else None
+    if peer is None:
+        return None
+    if not forwarded_for or not _trusted(peer, proxies):
+        return str(peer)
+    hops = forwarded_for.split(",")[-MAX_FORWARDED_HOPS:]
+    client = peer
+    for hop in reversed(hops):
+        address = _address(hop)
+        if address is None:
+            break
+        client = address
+        if not _trusted(address, proxies):
+            break
+    return str(client)
+
+
+def request_client_ip(request: Request, proxies: tuple[IPNetwork, ...]) -> str | None:
+    peer = request.client.host if request.client else None
+    return client_ip(peer, request.headers.get("x-forwarded-for"), proxies)
 
 
 # -- answering -----------------------------------------------------------------------------
