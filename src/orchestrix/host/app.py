@@ -51,6 +51,7 @@ from orchestrix.telemetry import Telemetry, configure_tracing, install_telemetry
 log = logging.getLogger("orchestrix.host")
 
 IDEMPOTENCY_HEADER = "idempotency-key"
+DEFAULT_BASE_URL = "http://127.0.0.1:8100"
 
 _Handler = Callable[[Request], Awaitable[Response]]
 
@@ -91,9 +92,10 @@ class HostApi:
     # -- helpers ----------------------------------------------------------------------------
 
     def base_url(self, request: Request) -> str:
-        configured = self.settings.host_public_url
-        base = configured if configured else str(request.base_url)
-        return base.rstrip("/")
+        """ORCHESTRIX_HOST_PUBLIC_URL, else the address this host listens on: never the
+        request's ``Host`` header, which the caller chooses."""
+        base = rest.server_base_url(request.scope, self.settings.host_public_url)
+        return base or DEFAULT_BASE_URL
 
     def describe(
         self, record: AgentRecord, base: str, *, status: str = "deployed"
@@ -323,7 +325,8 @@ def host_router(
 
 
 class _RememberBaseUrl:
-    """Notes the URL the app is reached at, for endpoints made outside a host request (a
+    """Notes the URL the app serves at (the configured public URL, else the listening
+    address; never a request's ``Host``), for endpoints made outside a host request (a
     ``local`` deploy from the chat)."""
 
     def __init__(self, app: ASGIApp, runtime: HostRuntime) -> None:
@@ -332,7 +335,9 @@ class _RememberBaseUrl:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.runtime.seen_base_url is None and scope["type"] == "http":
-            self.runtime.seen_base_url = str(Request(scope).base_url).rstrip("/")
+            settings = self.runtime.settings
+            configured = settings.public_url or settings.host_public_url
+            self.runtime.seen_base_url = rest.server_base_url(scope, configured)
         await self.app(scope, receive, send)
 
 
@@ -366,6 +371,12 @@ def create_host_app(settings: Settings) -> FastAPI:
         description="Deployed tool graphs, served as REST endpoints and MCP tools.",
     )
     rest.install_json_errors(app)
+    app.add_middleware(
+        rest.TrustedHosts,
+        hosts=settings.trusted_hosts,
+        origins=settings.trusted_origins,
+        public_urls=[settings.host_public_url, settings.public_url],
+    )
     if settings.host_api_key is None or not settings.host_api_key.get_secret_value():
         log.warning(
             "ORCHESTRIX_HOST_API_KEY is not set: the management API (/mcp/agents) refuses "

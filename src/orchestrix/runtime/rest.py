@@ -13,6 +13,8 @@ answers the same wherever it runs. It imports neither ``api`` nor ``host``.
   text body under a non-JSON content type is sent as that text; anything else is JSON.
 - :func:`client_ip` is the caller's address as the server sees it (``X-Forwarded-For`` only
   from proxies in ``ORCHESTRIX_TRUSTED_PROXIES``), given to graphs as ``client.ip``.
+- :class:`TrustedHosts` refuses foreign ``Host`` headers and cross-site ``Origin`` headers;
+  :func:`server_base_url` builds endpoints from the configured public URL, never ``Host``.
 - :func:`install_json_errors` makes every error of an app ``{error, details}`` JSON, including
   unknown routes, wrong methods, request validation and the unexpected (500, no traceback).
 """
@@ -26,6 +28,7 @@ import math
 import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -276,6 +279,133 @@ def client_ip(
 def request_client_ip(request: Request, proxies: tuple[IPNetwork, ...]) -> str | None:
     peer = request.client.host if request.client else None
     return client_ip(peer, request.headers.get("x-forwarded-for"), proxies)
+
+
+# -- hosts, origins, base URLs -------------------------------------------------------------
+
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+#: Paths whose callers are the public (hosted graphs): no Origin check there.
+PUBLIC_PREFIXES = ("/agents/", "/runtime/")
+_UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def url_host(url: str | None) -> str | None:
+    """The host name of ``url`` (lower case, no brackets), or None."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return host.lower() if host else None
+
+
+def url_origin(url: str | None) -> str | None:
+    """``scheme://host[:port]`` of ``url``, or None."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}".lower()
+
+
+def _host_of_header(value: str) -> str:
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[1 : value.find("]")] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+def _is_loopback_origin(origin: str) -> bool:
+    return url_host(origin) in LOOPBACK_NAMES
+
+
+class TrustedHosts:
+    """Answers 400 to a ``Host`` header this server does not go by (DNS rebinding: a page on
+    ``rebind.evil.example`` resolving to 127.0.0.1 is not served), and 403 to a browser's
+    state-changing request from a foreign ``Origin`` (CSRF), outside the public graph routes.
+
+    Allowed hosts: loopback names, the hosts of the configured public URLs, and ``hosts``
+    (``*`` allows any). Allowed origins: loopback origins, the public URLs' origins and
+    ``origins``. A request without ``Origin`` (curl, servers) is not a browser's and passes.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        hosts: Iterable[str] = (),
+        origins: Iterable[str] = (),
+        public_urls: Iterable[str | None] = (),
+    ) -> None:
+        self.app = app
+        publics = [u for u in public_urls if u]
+        named = {h.strip().lower().strip("[]") for h in hosts if h.strip()}
+        self.any_host = "*" in named
+        self.hosts = LOOPBACK_NAMES | named | {h for u in publics if (h := url_host(u))}
+        self.origins = {o.strip().lower().rstrip("/") for o in origins if o.strip()} | {
+            o for u in publics if (o := url_origin(u))
+        }
+
+    def host_allowed(self, host: str) -> bool:
+        return self.any_host or _host_of_header(host) in self.hosts
+
+    def origin_allowed(self, origin: str) -> bool:
+        origin = origin.strip().lower().rstrip("/")
+        return origin in self.origins or _is_loopback_origin(origin)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in {"http", "websocket"}:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        host = headers.get("host", "")
+        if not self.host_allowed(host):
+            response = error_response(
+                400,
+                "This server does not answer to that Host",
+                {
+                    "host": host[:200],
+                    "hint": "set ORCHESTRIX_PUBLIC_URL or ORCHESTRIX_TRUSTED_HOSTS",
+                },
+            )
+            await response(scope, receive, send)
+            return
+        origin = headers.get("origin")
+        path = str(scope.get("path", ""))
+        if (
+            origin is not None
+            and scope.get("method") in _UNSAFE_METHODS
+            and not path.startswith(PUBLIC_PREFIXES)
+            and not self.origin_allowed(origin)
+        ):
+            response = error_response(
+                403,
+                "Requests from this origin are not allowed",
+                {"origin": origin[:200], "hint": "set ORCHESTRIX_TRUSTED_ORIGINS"},
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def server_base_url(scope: Scope, configured: str | None = None) -> str | None:
+    """The base URL endpoints are built from: ``configured`` (the public URL) when set, else
+    the address this server's socket is bound to, never the request's ``Host`` header."""
+    if configured:
+        return configured.rstrip("/")
+    server = scope.get("server")
+    if not server or server[1] is None:
+        return None
+    host, port = str(server[0]), int(server[1])
+    if ":" in host:
+        host = f"[{host}]"
+    scheme = "https" if scope.get("scheme") in {"https", "wss"} else "http"
+    return f"{scheme}://{host}:{port}"
 
 
 # -- answering -----------------------------------------------------------------------------
