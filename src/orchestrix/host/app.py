@@ -32,6 +32,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -259,6 +260,105 @@ class _AsgiEndpoint:
         await self.api.agent_mcp(scope, receive, send)
 
 
+class ErrorBody(BaseModel):
+    """The body of every error answer."""
+
+    error: str
+    details: Any = None
+
+
+_ERRORS = {
+    400: "The request body is not JSON, or hostile JSON (depth, NaN, NUL...): the reason",
+    401: "Missing or wrong ORCHESTRIX_HOST_API_KEY (or none configured on the host); from a "
+    "graph: its own 401",
+    403: "A browser request from an origin that is not trusted",
+    404: "No such agent",
+    409: "The graph's own conflict (a duplicate unique field)",
+    413: "The request body is too large",
+    415: "The request body is not JSON",
+    422: "The deployment request is not a valid graph: every problem listed",
+    429: "The graph's rate limit",
+    500: "The agent cannot be run by this host",
+    502: "An upstream the graph called failed, or the egress policy refused it",
+    504: "The run took longer than ORCHESTRIX_RUN_TIMEOUT",
+}
+
+_AGENT_ID = {
+    "name": "agent_id",
+    "in": "path",
+    "required": True,
+    "description": "The agent's id (agt_...)",
+    "schema": {"type": "string"},
+}
+_SERVER_ID = {
+    "name": "serverId",
+    "in": "query",
+    "required": False,
+    "description": "Only the agents of this Orchestrix server",
+    "schema": {"type": "string"},
+}
+_IDEMPOTENCY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "A retried request with the same key gets the same agent back",
+    "schema": {"type": "string", "maxLength": 200},
+}
+_DEPLOYMENT_BODY = {
+    "required": True,
+    "description": "A deployment request (the seed format: the graph only)",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["name", "tools"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "description": {"type": "string"},
+                    "tools": {"type": "array", "items": {"type": "object"}},
+                    "executionOrder": {"type": "array", "items": {"type": "string"}},
+                    "inputSchema": {"type": "object"},
+                    "metadata": {"type": "object"},
+                },
+            }
+        }
+    },
+}
+_INPUT_BODY = {
+    "required": False,
+    "description": "The graph's input: a JSON object (empty: `{}`)",
+    "content": {"application/json": {"schema": {"type": "object"}}},
+}
+
+
+def _doc(
+    path: str, method: str, statuses: tuple[int, ...]
+) -> tuple[dict[int | str, dict[str, Any]], dict[str, Any]]:
+    """``responses`` and ``openapi_extra`` of one host route, for its OpenAPI operation."""
+    responses: dict[int | str, dict[str, Any]] = {
+        status: {"model": ErrorBody, "description": _ERRORS[status]} for status in statuses
+    }
+    parameters: list[dict[str, Any]] = []
+    if "{agent_id}" in path:
+        parameters.append(_AGENT_ID)
+    extra: dict[str, Any] = {}
+    if path == "/mcp/agents" and method == "GET":
+        parameters.append(_SERVER_ID)
+    if path == "/mcp/agents" and method == "POST":
+        parameters.append(_IDEMPOTENCY)
+    if path.startswith("/mcp/agents") and method in {"POST", "PUT"}:
+        extra["requestBody"] = _DEPLOYMENT_BODY
+    if path == "/agents/{agent_id}" and method == "POST":
+        extra["requestBody"] = _INPUT_BODY
+    if parameters:
+        extra["parameters"] = parameters
+    return responses, extra
+
+
+_MANAGED = (401, 403)
+_WRITES = (400, 413, 415, 422)
+
+
 def management_router(api: HostApi) -> APIRouter:
     """``/mcp/agents*``: deployments in and out, each request authorized by the host's key.
 
@@ -278,8 +378,20 @@ def management_router(api: HostApi) -> APIRouter:
         ("DELETE", "/mcp/agents/{agent_id}", api.delete_agent, "Undeploy an agent"),
     ]
     for method, path, handler, summary in routes:
+        statuses = _MANAGED + (_WRITES if method in {"POST", "PUT"} else ())
+        if "{agent_id}" in path:
+            statuses += (404,)
+        responses, extra = _doc(path, method, tuple(sorted(statuses)))
+        if path == "/mcp/agents" and method == "POST":
+            responses[201] = {"description": "The new agent"}
+            responses[200] = {"description": "The agent a retried Idempotency-Key made"}
         router.add_api_route(
-            path, api.endpoint(handler, managed=True), methods=[method], summary=summary
+            path,
+            api.endpoint(handler, managed=True),
+            methods=[method],
+            summary=summary,
+            responses=responses,
+            openapi_extra=extra,
         )
     return router
 
@@ -293,8 +405,20 @@ def serving_router(api: HostApi) -> APIRouter:
         ("GET", "/agents/{agent_id}", api.agent_info, "What an agent is, its version and OpenAPI"),
     ]
     for method, path, handler, summary in routes:
+        statuses: tuple[int, ...] = (404, 500)
+        if method == "POST":
+            statuses = (400, 401, 404, 409, 413, 422, 429, 500, 502, 504)
+        responses, extra = _doc(path, method, statuses)
+        if method == "POST":
+            responses[200] = {"description": "The graph's own answer (status, headers, body)"}
+            responses["default"] = {"description": "Any other status the graph answers"}
         router.add_api_route(
-            path, api.endpoint(handler, managed=False), methods=[method], summary=summary
+            path,
+            api.endpoint(handler, managed=False),
+            methods=[method],
+            summary=summary,
+            responses=responses,
+            openapi_extra=extra,
         )
     router.routes.append(Route("/agents/{agent_id}/mcp", endpoint=_AsgiEndpoint(api)))
     return router
