@@ -116,6 +116,16 @@ async def services(settings: Settings) -> AsyncIterator[object]:
 
 
 @pytest.fixture
+async def loopback_services(tmp_path: Path) -> AsyncIterator[object]:
+    """Services whose egress policy lets graphs reach peers on 127.0.0.1 (tests' servers)."""
+    from orchestrix.runtime.services import open_services
+
+    settings = Settings(data_dir=tmp_path, egress_allow=["127.0.0.1"], _env_file=None)  # type: ignore[call-arg]
+    async with open_services(settings) as svc:
+        yield svc
+
+
+@pytest.fixture
 async def any_services(any_settings: Settings) -> AsyncIterator[object]:
     from orchestrix.runtime.services import open_services
 

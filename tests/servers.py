@@ -103,16 +103,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_asgi(app: Any, **config: Any) -> Iterator[str]:
-    """Run ``app`` under uvicorn on a free loopback port; yields its base URL."""
+def serve_asgi(app: Any, *, host: str = LOOPBACK, **config: Any) -> Iterator[str]:
+    """Run ``app`` under uvicorn on a free port of ``host`` (a loopback address); yields
+    its base URL."""
     # IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say so (else ~40 ms per reply)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((LOOPBACK, 0))
+    sock.bind((host, 0))
     port = int(sock.getsockname()[1])
     config.setdefault("log_level", "warning")
     config.setdefault("lifespan", "auto")
-    server = uvicorn.Server(uvicorn.Config(app, host=LOOPBACK, port=port, **config))
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, **config))
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn:{port}", daemon=True
     )
@@ -120,7 +121,7 @@ def serve_asgi(app: Any, **config: Any) -> Iterator[str]:
     try:
         # started: the lifespan ran and uvicorn listens on the socket
         wait_until(lambda: server.started, what=f"uvicorn on port {port}", alive=thread.is_alive)
-        yield f"http://{LOOPBACK}:{port}"
+        yield f"http://{host}:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=scaled(STARTUP_LIMIT))

@@ -10,6 +10,10 @@ below lists every subclass, wherever it is defined (``tests/test_errors_tree.py`
     │       └── ExpressionEvalError      422 invalid_spec       spec/values.py
     ├── ConfigurationError               500 not_configured     (a missing setting)
     ├── NotFoundError                    404 not_found
+    ├── RequestError                     400 bad_request
+    │   ├── BadRequestBody               400 bad_request
+    │   ├── BodyTooLarge                 413 payload_too_large
+    │   └── UnsupportedMediaType         415 unsupported_media_type
     ├── ToolError                        500 tool_error         (raised while a graph runs)
     │   ├── ValidationFailed             400 validation_failed
     │   ├── Unauthorized                 401 unauthorized
@@ -18,6 +22,7 @@ below lists every subclass, wherever it is defined (``tests/test_errors_tree.py`
     │   ├── Conflict                     409 conflict
     │   ├── RateLimited                  429 rate_limited
     │   ├── UpstreamError                502 upstream_error
+    │   │   └── EgressRefused            502 egress_refused
     │   └── ExecutionTimeout             504 timeout
     ├── NotUnderstood                    422 not_understood     agents/results.py
     │   └── EditRefused                  422 not_understood     agents/edits.py
@@ -114,3 +119,34 @@ class UpstreamError(ToolError):
 class ExecutionTimeout(ToolError):
     status = 504
     code = "timeout"
+
+
+class EgressRefused(UpstreamError):
+    """An outbound connection the egress policy refuses (a loopback, private, link-local or
+    metadata address, or a scheme other than http/https)."""
+
+    code = "egress_refused"
+
+
+# The HTTP edge (runtime/rest.py): requests refused before a graph or a route sees them.
+
+
+class RequestError(OrchestrixError):
+    """An HTTP request refused at the edge, before any route or graph reads it."""
+
+    status = 400
+    code = "bad_request"
+
+
+class BadRequestBody(RequestError):
+    """A body that is not JSON, or JSON past the edge's limits (depth, digits, NUL...)."""
+
+
+class BodyTooLarge(RequestError):
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(RequestError):
+    status = 415
+    code = "unsupported_media_type"

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from argon2 import DEFAULT_MEMORY_COST, DEFAULT_PARALLELISM, DEFAULT_TIME_COST
-from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from orchestrix.errors import ConfigurationError
 
@@ -220,6 +220,43 @@ class Settings(BaseSettings):
                 f"(8 x ORCHESTRIX_ARGON2_PARALLELISM = {8 * self.argon2_parallelism})"
             )
         return self
+
+    # The network edge (docs/security.md): egress policy, trusted proxies, hosts and origins.
+    egress_allow: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Exceptions to the egress policy of httpRequest and SMTP, comma-separated: "
+        "host names (`mail.internal`, `*.corp.example`) and IP networks (`10.0.0.0/8`, "
+        "`127.0.0.1`). Unset: only public addresses.",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks of reverse proxies whose `X-Forwarded-For` is "
+        "believed, comma-separated. Unset: the client address is the TCP peer's.",
+    )
+    trusted_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names the API and the host answer to, besides loopback names and "
+        "the host of ORCHESTRIX_PUBLIC_URL; `*` allows any. Other Host headers answer 400.",
+    )
+    trusted_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Browser origins (`https://app.example`) allowed to send requests that "
+        "change state, besides loopback origins and ORCHESTRIX_PUBLIC_URL's.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="The public base URL of `orchestrix serve` (e.g. `https://orx.example`): "
+        "endpoints are built from it, never from a request's Host header.",
+    )
+
+    @field_validator(
+        "egress_allow", "trusted_proxies", "trusted_hosts", "trusted_origins", mode="before"
+    )
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @property
     def resolved_database_url(self) -> str:

@@ -24,7 +24,8 @@ def _upstream() -> FastAPI:
     return app
 
 
-async def test_http_call_succeeds_against_a_live_service(services: Services) -> None:
+async def test_http_call_succeeds_against_a_live_service(loopback_services: Services) -> None:
+    services = loopback_services
     assert any(intent == "http" for _, intent in PROMPTS)
     with serve_asgi(_upstream()) as url:
         prompt = f"proxy requests to {url}/search with a query"

@@ -177,7 +177,7 @@ def _config(workflow: Workflow, tool_id: str) -> dict[str, object]:
 def test_a_rate_limit_per_email_counts_by_the_email() -> None:
     new = PLANNER.mutate(base("create a sign up api"), "limit to 10 requests a minute per email")
     key = str(_config(new.workflow, "rateLimit")["key"])
-    assert key.startswith("{{ input.email ??") and "x-forwarded-for" in key
+    assert key.startswith("{{ input.email ??") and "client.ip" in key
     assert "per email" in new.summary
     plain = PLANNER.mutate(base("create a sign up api"), "rate limit it to 5 requests per minute")
     assert "input.email" not in str(_config(plain.workflow, "rateLimit")["key"])

@@ -25,16 +25,21 @@ from tests.deploy.test_archestra_platform_loopback import (
     target_for,
 )
 from tests.factories import make_settings
+from tests.host.helpers import HOST_KEY, auth
 from tests.servers import serve_asgi
 
 
 @contextmanager
 def host_and_platform(tmp_path: Path) -> Iterator[tuple[str, LoopbackArchestra, Settings]]:
-    host_settings = make_settings(tmp_path / "host")
+    host_settings = make_settings(tmp_path / "host", host_api_key=HOST_KEY)
     state = LoopbackArchestra()
     with serve_asgi(create_host_app(host_settings)) as host, serve_asgi(state.app()) as url:
         settings = platform_settings(
-            tmp_path / "control", url, archestra_platform_upstream="host", host_url=host
+            tmp_path / "control",
+            url,
+            archestra_platform_upstream="host",
+            host_url=host,
+            host_api_key=HOST_KEY,
         )
         yield host, state, settings
     assert state.problems == []
@@ -68,7 +73,7 @@ async def test_deploy_redeploy_undeploy_a_host_served_workflow(tmp_path: Path) -
         again = await target.deploy(signup_request(version=2), agent_id=agent.agent_id)
         assert again.agent_id == agent.agent_id
         assert state.catalog[agent.agent_id]["serverUrl"] == item["serverUrl"]
-        async with httpx.AsyncClient(base_url=host) as http:
+        async with httpx.AsyncClient(base_url=host, headers=auth()) as http:
             assert (await http.get(f"/mcp/agents/{hosted}")).json()["version"] == 2
 
             await target.undeploy(agent.agent_id)
@@ -84,7 +89,7 @@ async def test_a_refused_item_takes_the_host_agent_down_again(tmp_path: Path) ->
         with pytest.raises(DeployError, match=r"^conflict in Archestra \(409"):
             await target_for(settings).deploy(request)
         state.catalog.clear()
-        async with httpx.AsyncClient(base_url=host) as http:
+        async with httpx.AsyncClient(base_url=host, headers=auth()) as http:
             listed = (await http.get("/mcp/agents")).json()
         agents = listed["agents"] if isinstance(listed, dict) else listed
         assert agents == []

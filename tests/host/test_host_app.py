@@ -140,13 +140,6 @@ def test_management_needs_the_api_key(host_cfg: Settings) -> None:
         assert http.post(f"/agents/{agent_id}", json=signup("a@example.com")).status_code == 201
 
 
-def test_without_a_key_only_loopback_clients_manage(tmp_path: Path) -> None:
-    settings = host_settings(tmp_path, host_api_key=None)
-    with running_host(settings) as base, httpx.Client(base_url=base, timeout=30) as http:
-        created = http.post("/mcp/agents", json=wire())
-        assert created.status_code == 201  # the test client is on loopback
-
-
 def test_bad_requests(host_cfg: Settings) -> None:
     with running_host(host_cfg) as base, httpx.Client(base_url=base, timeout=30) as http:
         broken = wire()

@@ -34,6 +34,7 @@ def _smtp_settings(tmp_path: Path, server: SmtpServer, **extra: object) -> Setti
         smtp_port=server.port,
         smtp_from="noreply@orchestrix.dev",
         smtp_timeout=5,
+        egress_allow=["127.0.0.1"],  # the SMTP peer is on loopback
         **extra,
     )
 
@@ -190,6 +191,7 @@ async def test_smtp_server_that_is_not_there_is_502(tmp_path: Path) -> None:
         smtp_password=SecretStr("pw-never-shown"),
         smtp_username="u",
         smtp_timeout=5,
+        egress_allow=["127.0.0.1"],
     )
     with pytest.raises(UpstreamError) as info:
         await SmtpMailer(settings).send(_message())

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,8 @@ from starlette.routing import Route
 
 from orchestrix.errors import UpstreamError, ValidationFailed
 from orchestrix.runtime.executor import Executor
+from orchestrix.runtime.services import open_services
+from orchestrix.settings import Settings
 from orchestrix.spec.models import Workflow
 from orchestrix.tools.base import RunContext, Services
 from orchestrix.tools.http_request import HttpRequest, HttpRequestConfig
@@ -77,6 +80,14 @@ APP = Starlette(
         Route("/slow", slow),
     ]
 )
+
+
+@pytest.fixture
+async def services(tmp_path: Path) -> AsyncIterator[Services]:
+    """The peers here are on loopback, which the egress policy refuses unless allowed."""
+    settings = Settings(data_dir=tmp_path, egress_allow=["127.0.0.1"], _env_file=None)  # type: ignore[call-arg]
+    async with open_services(settings) as svc:
+        yield svc
 
 
 @pytest.fixture(scope="module")

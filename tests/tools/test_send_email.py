@@ -78,7 +78,11 @@ async def test_without_smtp_the_message_goes_to_the_outbox(services: Services) -
 async def test_over_smtp_to_a_real_server(tmp_path: Path) -> None:
     with smtp_server() as server:
         settings = make_settings(
-            tmp_path, smtp_host=server.host, smtp_port=server.port, smtp_from="api@example.com"
+            tmp_path,
+            smtp_host=server.host,
+            smtp_port=server.port,
+            smtp_from="api@example.com",
+            egress_allow=["127.0.0.1"],  # the SMTP peer is on loopback
         )
         async with open_services(settings) as services:
             result = await Executor(CONTACT).run(
@@ -105,7 +109,13 @@ async def test_over_smtp_to_a_real_server(tmp_path: Path) -> None:
 
 
 async def test_a_failing_smtp_server_is_502(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=free_port(), smtp_timeout=5)
+    settings = make_settings(
+        tmp_path,
+        smtp_host="127.0.0.1",
+        smtp_port=free_port(),
+        smtp_timeout=5,
+        egress_allow=["127.0.0.1"],
+    )
     async with open_services(settings) as services:
         with pytest.raises(UpstreamError) as info:
             await _send(services, "n", to="a@example.com", subject="Hi", text="x")
@@ -114,7 +124,9 @@ async def test_a_failing_smtp_server_is_502(tmp_path: Path) -> None:
 
 async def test_a_refused_recipient_is_502(tmp_path: Path) -> None:
     with smtp_server(reject=["gone@example.com"]) as server:
-        settings = make_settings(tmp_path, smtp_host=server.host, smtp_port=server.port)
+        settings = make_settings(
+            tmp_path, smtp_host=server.host, smtp_port=server.port, egress_allow=["127.0.0.1"]
+        )
         async with open_services(settings) as services:
             with pytest.raises(UpstreamError) as info:
                 await _send(services, "n", to="gone@example.com", subject="Hi", text="x")

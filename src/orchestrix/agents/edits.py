@@ -20,7 +20,7 @@ from orchestrix.agents.results import NotUnderstood
 from orchestrix.agents.text import label
 
 CLIENT_HEADER = "x-forwarded-for"
-CLIENT_KEY = "{{ headers['" + CLIENT_HEADER + "'] ?? 'anonymous' }}"
+CLIENT_KEY = "{{ client.ip ?? 'anonymous' }}"
 BEARER = "Bearer {{ jwt('user-1') }}"
 OWNER = "user-1"
 OWNER_ACCOUNTS = {"users", "accounts", "members"}

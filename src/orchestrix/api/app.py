@@ -26,6 +26,7 @@ from orchestrix.api.runner import Runner
 from orchestrix.api.schemas import Health
 from orchestrix.dashboard import mount_dashboard
 from orchestrix.host import mount_host
+from orchestrix.runtime import rest
 from orchestrix.runtime.database import make_engine
 from orchestrix.runtime.services import open_services
 from orchestrix.settings import Settings, get_settings
@@ -67,6 +68,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = None
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        rest.TrustedHosts,
+        hosts=settings.trusted_hosts,
+        origins=settings.trusted_origins,
+        public_urls=[settings.public_url, settings.host_public_url],
+    )
     app.add_middleware(UnexpectedErrors)  # added last: the outermost of ours
 
     @app.get("/healthz", response_model=Health, tags=["health"])
@@ -81,7 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(runtime.public)  # outside /mcp/servers
     app.include_router(deploy.router)
     app.state.mcp = mount_mcp(app, store, runner)  # after the REST routes under /runtime
-    host = mount_host(app, settings, engine=engine)  # `local` target: /agents/..., /mcp/agents
+    # the `local` target: the host's serving routes (/agents/...); its management API is not
+    # mounted here, the target deploys in process
+    host = mount_host(app, settings, engine=engine)
     runner.telemetry = host.telemetry
     mount_dashboard(app)  # last: the API's routes take precedence over the page's
     return app

@@ -20,6 +20,7 @@ from orchestrix.api.deps import IdentityDep, OwnerDep, ServerId
 from orchestrix.api.errors import ERROR_RESPONSES, ErrorBody, Unavailable
 from orchestrix.api.schemas import MAX_INT32, ApiModel, OwnerId, RequestModel
 from orchestrix.deploy.service import Deployer, Outcome
+from orchestrix.runtime import rest
 from orchestrix.settings import Settings
 from orchestrix.telemetry import install_telemetry, telemetry_of
 
@@ -127,7 +128,8 @@ _NEW_VERSION_RESPONSES = {k: v for k, v in _DEPLOY_RESPONSES.items() if k != 400
 
 
 def deployer(request: Request) -> Deployer:
-    return _deployer(request.app, base_url=str(request.base_url).rstrip("/"))
+    settings = request.app.state.settings
+    return _deployer(request.app, base_url=rest.server_base_url(request.scope, settings.public_url))
 
 
 def _deployer(app: FastAPI, *, base_url: str | None = None) -> Deployer:

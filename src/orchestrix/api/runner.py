@@ -53,13 +53,14 @@ class Runner:
         *,
         headers: Mapping[str, str] | None = None,
         source: str,
+        client_ip: str | None = None,
     ) -> tuple[ExecutionResult, ExecutionRecord]:
         """Run the server's current version in its own data namespace (its id) and store it."""
         if self.services is None:
             raise ConfigurationError("The runtime services are not open (the app is not started)")
         with span("orchestrix.execution", server_id=server.id, version=server.version, via=source):
             result = await self.executor(server).run(
-                input, self.services, namespace=server.id, headers=headers
+                input, self.services, namespace=server.id, headers=headers, client_ip=client_ip
             )
         redactor = Redactor()
         redactor.collect(dict(input))

@@ -2,17 +2,17 @@
 
 A runtime's state is a column of the server, so it survives a restart and every app process
 over the database agrees on it. While running, ``POST /runtime/{serverId}`` runs the current
-version with the JSON body as input and answers with the run's status, body and headers;
+version with the JSON body as input and answers with the run's status, body and headers
+(the body reader, the JSON guard and the answer are :mod:`orchestrix.runtime.rest`'s, shared
+with the host);
 ``/runtime/{serverId}/mcp`` is the MCP side (:mod:`orchestrix.api.mcp`).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Request, Response
-from fastapi.responses import JSONResponse
 
 from orchestrix.api.deps import (
     IdentityDep,
@@ -24,25 +24,19 @@ from orchestrix.api.deps import (
     forget_mcp,
     has_mcp,
 )
-from orchestrix.api.errors import ERROR_RESPONSES, BadRequest
+from orchestrix.api.errors import ERROR_RESPONSES
 from orchestrix.api.schemas import (
-    UNSTORABLE,
     OwnerBody,
     OwnerId,
     RuntimeOut,
     runtime_out,
-    unstorable_path,
 )
 from orchestrix.errors import NotFoundError
-from orchestrix.runtime.executor import ExecutionResult
-from orchestrix.store import ExecutionRecord, ServerRecord, Store
+from orchestrix.runtime import rest
+from orchestrix.store import ServerRecord, Store
 
 router = APIRouter(prefix="/mcp/servers", tags=["runtime"], responses=ERROR_RESPONSES)
 public = APIRouter(tags=["runtime"])
-
-#: Headers a workflow may not set on the HTTP answer (the server owns them).
-_RESERVED_HEADERS = frozenset({"content-length", "content-type", "transfer-encoding", "connection"})
-_NO_BODY = frozenset({204, 304})
 
 
 def _owner(who: Any, owner_id: OwnerId | None, body: OwnerBody | None) -> str:
@@ -122,48 +116,13 @@ async def call_runtime(
 ) -> Response:
     """Run a started server: the JSON body is the input; the answer is the workflow's."""
     server = await running_server(store, server_id)
-    data = await _json_object(request)
-    result, record = await runner.run(server, data, headers=dict(request.headers), source="runtime")
-    return workflow_response(result, record)
-
-
-async def _json_object(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    try:
-        data = json.loads(raw, parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, ValueError) as e:
-        raise BadRequest("The request body is not valid JSON", {"message": str(e)}) from e
-    if not isinstance(data, dict):
-        raise BadRequest("The request body must be a JSON object", None)
-    found = unstorable_path(data)
-    if found:
-        raise BadRequest(f"The request body {UNSTORABLE}", {"field": found})
-    return data
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def workflow_response(result: ExecutionResult, record: ExecutionRecord) -> Response:
-    headers = {
-        k: v
-        for k, v in result.headers.items()
-        if k.lower() not in _RESERVED_HEADERS and _header_safe(k) and _header_safe(v)
-    }
-    headers["X-Orchestrix-Execution-Id"] = str(record.id)
-    if result.status in _NO_BODY:
-        return Response(status_code=result.status, headers=headers)
-    return JSONResponse(result.body, status_code=result.status, headers=headers)
-
-
-def _header_safe(text: str) -> bool:
-    if "\r" in text or "\n" in text:
-        return False
-    try:
-        text.encode("latin-1")
-    except UnicodeEncodeError:
-        return False
-    return True
+    data = await rest.read_input(request, request.app.state.settings.max_body_bytes)
+    proxies = rest.trusted_networks(request.app.state.settings.trusted_proxies)
+    result, record = await runner.run(
+        server,
+        data,
+        headers=dict(request.headers),
+        source="runtime",
+        client_ip=rest.request_client_ip(request, proxies),
+    )
+    return rest.graph_response(result, {"X-Orchestrix-Execution-Id": str(record.id)})

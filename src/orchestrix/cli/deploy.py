@@ -77,12 +77,13 @@ def host_command(
     if settings.host_api_key is None or not settings.host_api_key.get_secret_value():
         if not is_loopback(host):
             fail(
-                f"ORCHESTRIX_HOST_API_KEY is not set: refusing to serve on {host}, where anyone "
-                "could deploy agents (set it, or bind 127.0.0.1)"
+                f"ORCHESTRIX_HOST_API_KEY is not set: refusing to serve on {host} (set it to "
+                "enable the management API, or bind 127.0.0.1)"
             )
         err_console.print(
-            "[yellow]warning:[/] ORCHESTRIX_HOST_API_KEY is not set; only clients on this "
-            "machine can deploy agents",
+            "[yellow]warning:[/] ORCHESTRIX_HOST_API_KEY is not set: the management API "
+            "(/mcp/agents) refuses every request, so nothing can be deployed here; set the "
+            "key to enable deploys",
             soft_wrap=True,
         )
     settings.resolved_database_url  # noqa: B018  (a bad URL fails here, as one line)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from orchestrix.errors import ConfigurationError, OrchestrixError
 from orchestrix.settings import Settings
@@ -22,6 +23,17 @@ from orchestrix.spec.models import Workflow
 from orchestrix.timefmt import iso_z
 
 CREATED_BY = "orchestrix"
+
+
+def web_url(url: object) -> bool:
+    """True for an absolute ``http://`` or ``https://`` URL with a host (and no controls)."""
+    if not isinstance(url, str) or any(ord(c) < 32 or c == "\x7f" for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in {"http", "https"} and bool(parts.hostname)
 
 
 @dataclass
@@ -69,6 +81,16 @@ class DeployedAgent:
     deployed_at: datetime
     target: str
     raw: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # a target's answer is shown as links in the dashboard: only http(s) URLs are kept
+        # (a ``javascript:`` URL would run in the user's browser), else the deploy fails
+        for name, url in (("publicEndpoint", self.endpoint), ("dashboardUrl", self.dashboard_url)):
+            if url is not None and not web_url(url):
+                raise DeployError(
+                    f"The target answered a {name} that is not an http(s) URL",
+                    {name: url[:200] if isinstance(url, str) else None, "target": self.target},
+                )
 
 
 class DeployError(OrchestrixError):

@@ -35,12 +35,12 @@ class LocalTarget:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.runtime: HostRuntime | None = None
-        self.base_url = settings.host_public_url or DEFAULT_BASE_URL
+        self.base_url = settings.public_url or settings.host_public_url or DEFAULT_BASE_URL
 
     def bind(self, runtime: HostRuntime | None, *, base_url: str | None = None) -> LocalTarget:
         """Deploy through a running host (its cache is warmed) and hand out ``base_url``."""
         self.runtime = runtime
-        if base_url and not self.settings.host_public_url:
+        if base_url and not (self.settings.public_url or self.settings.host_public_url):
             self.base_url = base_url
         return self
 

@@ -1,6 +1,7 @@
 """``orchestrix host``: the production runtime as an ASGI app.
 
-Management (Bearer ``ORCHESTRIX_HOST_API_KEY``):
+Management (:func:`management_router`; ``Authorization: Bearer $ORCHESTRIX_HOST_API_KEY`` from
+every client, loopback included; a host without the key refuses every management request):
 
 - ``POST /mcp/agents``: a deployment request (the seed format) -> 201, a new agent
   (``Idempotency-Key`` makes a retried request return the same agent);
@@ -13,8 +14,9 @@ Serving (public, as the endpoint of a hosted API):
 - ``GET /agents/{agentId}``: what it is, its version and its OpenAPI document;
 - ``/agents/{agentId}/mcp``: the same graph as one MCP tool (streamable HTTP).
 
-:func:`create_host_app` builds the standalone app; :func:`mount_host` adds the same routes to
-another app (``orchestrix serve`` with the ``local`` target). Nothing here imports the
+:func:`create_host_app` builds the standalone app; :func:`mount_host` adds the serving routes to
+another app (``orchestrix serve`` with the ``local`` target, which deploys in process and never
+mounts the management API). Nothing here imports the
 control plane or the builder: production runs tool graphs, not agents.
 """
 
@@ -23,13 +25,14 @@ from __future__ import annotations
 import functools
 import hmac
 import ipaddress
-import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -40,13 +43,16 @@ from orchestrix.host.agents import AgentRecord, AgentSource, agent_not_found
 from orchestrix.host.openapi import agent_openapi
 from orchestrix.host.runtime import HostRuntime, LoadedAgent
 from orchestrix.host.wire import read_deployment, stored_spec
+from orchestrix.runtime import rest
 from orchestrix.settings import Settings
 from orchestrix.spec.models import Workflow
 from orchestrix.store.types import utcnow
 from orchestrix.telemetry import Telemetry, configure_tracing, install_telemetry
 
+log = logging.getLogger("orchestrix.host")
+
 IDEMPOTENCY_HEADER = "idempotency-key"
-_NO_BODY_STATUSES = frozenset({204, 304})
+DEFAULT_BASE_URL = "http://127.0.0.1:8100"
 
 _Handler = Callable[[Request], Awaitable[Response]]
 
@@ -56,7 +62,7 @@ def _error(status: int, message: str, details: Any = None) -> JSONResponse:
 
 
 def _from_error(error: OrchestrixError) -> JSONResponse:
-    return JSONResponse(error.to_body(), status_code=error.status)
+    return rest.orchestrix_error_response(error)
 
 
 def _iso(record_time: Any) -> str:
@@ -81,14 +87,16 @@ class HostApi:
         self.runtime = runtime
         self.settings = runtime.settings
         key = self.settings.host_api_key
-        self._api_key = key.get_secret_value().encode() if key else None
+        self._api_key = key.get_secret_value().encode() if key and key.get_secret_value() else None
+        self._proxies = rest.trusted_networks(self.settings.trusted_proxies)
 
     # -- helpers ----------------------------------------------------------------------------
 
     def base_url(self, request: Request) -> str:
-        configured = self.settings.host_public_url
-        base = configured if configured else str(request.base_url)
-        return base.rstrip("/")
+        """ORCHESTRIX_HOST_PUBLIC_URL, else the address this host listens on: never the
+        request's ``Host`` header, which the caller chooses."""
+        base = rest.server_base_url(request.scope, self.settings.host_public_url)
+        return base or DEFAULT_BASE_URL
 
     def describe(
         self, record: AgentRecord, base: str, *, status: str = "deployed"
@@ -110,50 +118,36 @@ class HostApi:
         }
 
     def authorize(self, request: Request) -> JSONResponse | None:
-        """Management needs the host's API key; with none configured, only loopback clients
-        may manage agents (``orchestrix host`` refuses to listen elsewhere without a key)."""
+        """Management needs the host's API key from every client, loopback included; a host
+        without a key configured refuses every management request."""
         if self._api_key is None:
-            client = request.client.host if request.client else None
-            if is_loopback(client):
-                return None
-            return _error(
-                403,
-                "Managing agents from another machine needs ORCHESTRIX_HOST_API_KEY on the host",
-                None,
+            response = _error(
+                401,
+                "Management is disabled on this host: set ORCHESTRIX_HOST_API_KEY to deploy",
+                {"hint": "start `orchestrix host` with ORCHESTRIX_HOST_API_KEY set"},
             )
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() == "bearer" and hmac.compare_digest(
-            token.strip().encode(), self._api_key
-        ):
-            return None
-        response = _error(
-            401,
-            "Unauthorized",
-            {"hint": "send Authorization: Bearer <ORCHESTRIX_HOST_API_KEY>"},
-        )
+        else:
+            header = request.headers.get("authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() == "bearer" and hmac.compare_digest(
+                token.strip().encode(), self._api_key
+            ):
+                return None
+            response = _error(
+                401,
+                "Unauthorized",
+                {"hint": "send Authorization: Bearer <ORCHESTRIX_HOST_API_KEY>"},
+            )
         response.headers["WWW-Authenticate"] = 'Bearer realm="orchestrix-host"'
         return response
 
     async def json_body(self, request: Request) -> Any:
-        declared = request.headers.get("content-length")
-        limit = self.settings.max_body_bytes
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise _TooLarge(limit)
-        raw = bytearray()
-        async for chunk in request.stream():
-            raw += chunk
-            if len(raw) > limit:
-                raise _TooLarge(limit)
-        if not raw.strip():
-            return None
-        try:
-            return json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise _BadJson(str(e)) from e
+        return await rest.read_json(request, self.settings.max_body_bytes)
 
     async def deployment_in(self, request: Request) -> tuple[Workflow, AgentSource]:
-        """The deployment request in the body (a create or a replace)."""
+        """The deployment request in the body (a create or a replace): JSON only, so a
+        browser's cross-site form or ``text/plain`` POST cannot deploy."""
+        rest.require_json(request)
         return read_deployment(await self.json_body(request))
 
     async def deployed(self, agent_id: str) -> LoadedAgent:
@@ -210,16 +204,15 @@ class HostApi:
 
     async def run_agent(self, request: Request) -> Response:
         agent = await self.deployed(request.path_params["agent_id"])
-        body = await self.json_body(request)
-        if body is None:
-            body = {}
-        if not isinstance(body, dict):
-            return _error(400, "The request body must be a JSON object", None)
-        result = await self.runtime.run(agent, body, dict(request.headers.items()), via="rest")
-        headers = {k: v for k, v in result.headers.items() if k.lower() not in {"content-length"}}
-        if result.status in _NO_BODY_STATUSES:
-            return Response(status_code=result.status, headers=headers)
-        return JSONResponse(result.body, status_code=result.status, headers=headers)
+        body = await rest.read_input(request, self.settings.max_body_bytes)
+        result = await self.runtime.run(
+            agent,
+            body,
+            dict(request.headers.items()),
+            via="rest",
+            client_ip=rest.request_client_ip(request, self._proxies),
+        )
+        return rest.graph_response(result)
 
     async def agent_info(self, request: Request) -> Response:
         agent = await self.deployed(request.path_params["agent_id"])
@@ -251,33 +244,10 @@ class HostApi:
                     return denied
             try:
                 return await handler(request)
-            except _RequestProblem as e:
-                return e.response()
             except OrchestrixError as e:
                 return _from_error(e)
 
         return route
-
-
-class _RequestProblem(Exception):
-    def response(self) -> JSONResponse:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-
-class _TooLarge(_RequestProblem):
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-
-    def response(self) -> JSONResponse:
-        return _error(413, "The request body is too large", {"maxBytes": self.limit})
-
-
-class _BadJson(_RequestProblem):
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-    def response(self) -> JSONResponse:
-        return _error(400, "The request body is not valid JSON", {"reason": self.reason})
 
 
 class _AsgiEndpoint:
@@ -290,8 +260,175 @@ class _AsgiEndpoint:
         await self.api.agent_mcp(scope, receive, send)
 
 
-def host_router(runtime: HostRuntime, telemetry: Telemetry | None = None) -> APIRouter:
-    """The host's routes, with a lifespan that runs ``runtime`` (and ``telemetry``)."""
+class ErrorBody(BaseModel):
+    """The body of every error answer."""
+
+    error: str
+    details: Any = None
+
+
+_ERRORS = {
+    400: "The request body is not JSON, or hostile JSON (depth, NaN, NUL...): the reason",
+    401: "Missing or wrong ORCHESTRIX_HOST_API_KEY (or none configured on the host); from a "
+    "graph: its own 401",
+    403: "A browser request from an origin that is not trusted",
+    404: "No such agent",
+    409: "The graph's own conflict (a duplicate unique field)",
+    413: "The request body is too large",
+    415: "The request body is not JSON",
+    422: "The deployment request is not a valid graph: every problem listed",
+    429: "The graph's rate limit",
+    500: "The agent cannot be run by this host",
+    502: "An upstream the graph called failed, or the egress policy refused it",
+    504: "The run took longer than ORCHESTRIX_RUN_TIMEOUT",
+}
+
+_AGENT_ID = {
+    "name": "agent_id",
+    "in": "path",
+    "required": True,
+    "description": "The agent's id (agt_...)",
+    "schema": {"type": "string"},
+}
+_SERVER_ID = {
+    "name": "serverId",
+    "in": "query",
+    "required": False,
+    "description": "Only the agents of this Orchestrix server",
+    "schema": {"type": "string"},
+}
+_IDEMPOTENCY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "A retried request with the same key gets the same agent back",
+    "schema": {"type": "string", "maxLength": 200},
+}
+_DEPLOYMENT_BODY = {
+    "required": True,
+    "description": "A deployment request (the seed format: the graph only)",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["name", "tools"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "description": {"type": "string"},
+                    "tools": {"type": "array", "items": {"type": "object"}},
+                    "executionOrder": {"type": "array", "items": {"type": "string"}},
+                    "inputSchema": {"type": "object"},
+                    "metadata": {"type": "object"},
+                },
+            }
+        }
+    },
+}
+_INPUT_BODY = {
+    "required": False,
+    "description": "The graph's input: a JSON object (empty: `{}`)",
+    "content": {"application/json": {"schema": {"type": "object"}}},
+}
+
+
+def _doc(
+    path: str, method: str, statuses: tuple[int, ...]
+) -> tuple[dict[int | str, dict[str, Any]], dict[str, Any]]:
+    """``responses`` and ``openapi_extra`` of one host route, for its OpenAPI operation."""
+    responses: dict[int | str, dict[str, Any]] = {
+        status: {"model": ErrorBody, "description": _ERRORS[status]} for status in statuses
+    }
+    parameters: list[dict[str, Any]] = []
+    if "{agent_id}" in path:
+        parameters.append(_AGENT_ID)
+    extra: dict[str, Any] = {}
+    if path == "/mcp/agents" and method == "GET":
+        parameters.append(_SERVER_ID)
+    if path == "/mcp/agents" and method == "POST":
+        parameters.append(_IDEMPOTENCY)
+    if path.startswith("/mcp/agents") and method in {"POST", "PUT"}:
+        extra["requestBody"] = _DEPLOYMENT_BODY
+    if path == "/agents/{agent_id}" and method == "POST":
+        extra["requestBody"] = _INPUT_BODY
+    if parameters:
+        extra["parameters"] = parameters
+    return responses, extra
+
+
+_MANAGED = (401, 403)
+_WRITES = (400, 413, 415, 422)
+
+
+def management_router(api: HostApi) -> APIRouter:
+    """``/mcp/agents*``: deployments in and out, each request authorized by the host's key.
+
+    Only the standalone host (:func:`create_host_app`) mounts it; ``orchestrix serve`` never
+    does (its ``local`` target writes agents in process)."""
+    router = APIRouter(tags=["host"])
+    routes: list[tuple[str, str, _Handler, str]] = [
+        ("POST", "/mcp/agents", api.create_agent, "Deploy a tool graph as an agent"),
+        ("GET", "/mcp/agents", api.list_agents, "Deployed agents"),
+        ("GET", "/mcp/agents/{agent_id}", api.agent_status, "An agent's deployment"),
+        (
+            "PUT",
+            "/mcp/agents/{agent_id}",
+            api.replace_agent,
+            "Deploy a new version of an agent (same endpoint)",
+        ),
+        ("DELETE", "/mcp/agents/{agent_id}", api.delete_agent, "Undeploy an agent"),
+    ]
+    for method, path, handler, summary in routes:
+        statuses = _MANAGED + (_WRITES if method in {"POST", "PUT"} else ())
+        if "{agent_id}" in path:
+            statuses += (404,)
+        responses, extra = _doc(path, method, tuple(sorted(statuses)))
+        if path == "/mcp/agents" and method == "POST":
+            responses[201] = {"description": "The new agent"}
+            responses[200] = {"description": "The agent a retried Idempotency-Key made"}
+        router.add_api_route(
+            path,
+            api.endpoint(handler, managed=True),
+            methods=[method],
+            summary=summary,
+            responses=responses,
+            openapi_extra=extra,
+        )
+    return router
+
+
+def serving_router(api: HostApi) -> APIRouter:
+    """``/agents/{agentId}`` (REST, info) and ``/agents/{agentId}/mcp``: public, as the
+    endpoints of hosted APIs are."""
+    router = APIRouter(tags=["agents"])
+    routes: list[tuple[str, str, _Handler, str]] = [
+        ("POST", "/agents/{agent_id}", api.run_agent, "Run an agent's tool graph"),
+        ("GET", "/agents/{agent_id}", api.agent_info, "What an agent is, its version and OpenAPI"),
+    ]
+    for method, path, handler, summary in routes:
+        statuses: tuple[int, ...] = (404, 500)
+        if method == "POST":
+            statuses = (400, 401, 404, 409, 413, 422, 429, 500, 502, 504)
+        responses, extra = _doc(path, method, statuses)
+        if method == "POST":
+            responses[200] = {"description": "The graph's own answer (status, headers, body)"}
+            responses["default"] = {"description": "Any other status the graph answers"}
+        router.add_api_route(
+            path,
+            api.endpoint(handler, managed=False),
+            methods=[method],
+            summary=summary,
+            responses=responses,
+            openapi_extra=extra,
+        )
+    router.routes.append(Route("/agents/{agent_id}/mcp", endpoint=_AsgiEndpoint(api)))
+    return router
+
+
+def host_router(
+    runtime: HostRuntime, telemetry: Telemetry | None = None, *, management: bool = False
+) -> APIRouter:
+    """The host's serving routes (and, with ``management``, its management API), with a
+    lifespan that runs ``runtime`` (and ``telemetry``)."""
 
     @asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
@@ -305,37 +442,15 @@ def host_router(runtime: HostRuntime, telemetry: Telemetry | None = None) -> API
 
     api = HostApi(runtime)
     router = APIRouter(lifespan=lifespan)
-    management: list[tuple[str, str, _Handler, str]] = [
-        ("POST", "/mcp/agents", api.create_agent, "Deploy a tool graph as an agent"),
-        ("GET", "/mcp/agents", api.list_agents, "Deployed agents"),
-        ("GET", "/mcp/agents/{agent_id}", api.agent_status, "An agent's deployment"),
-        (
-            "PUT",
-            "/mcp/agents/{agent_id}",
-            api.replace_agent,
-            "Deploy a new version of an agent (same endpoint)",
-        ),
-        ("DELETE", "/mcp/agents/{agent_id}", api.delete_agent, "Undeploy an agent"),
-    ]
-    serving: list[tuple[str, str, _Handler, str]] = [
-        ("POST", "/agents/{agent_id}", api.run_agent, "Run an agent's tool graph"),
-        ("GET", "/agents/{agent_id}", api.agent_info, "What an agent is, its version and OpenAPI"),
-    ]
-    for managed, tag, routes in ((True, "host", management), (False, "agents", serving)):
-        for method, path, handler, summary in routes:
-            router.add_api_route(
-                path,
-                api.endpoint(handler, managed=managed),
-                methods=[method],
-                tags=[tag],
-                summary=summary,
-            )
-    router.routes.append(Route("/agents/{agent_id}/mcp", endpoint=_AsgiEndpoint(api)))
+    router.include_router(serving_router(api))
+    if management:
+        router.include_router(management_router(api))
     return router
 
 
 class _RememberBaseUrl:
-    """Notes the URL the app is reached at, for endpoints made outside a host request (a
+    """Notes the URL the app serves at (the configured public URL, else the listening
+    address; never a request's ``Host``), for endpoints made outside a host request (a
     ``local`` deploy from the chat)."""
 
     def __init__(self, app: ASGIApp, runtime: HostRuntime) -> None:
@@ -344,7 +459,9 @@ class _RememberBaseUrl:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.runtime.seen_base_url is None and scope["type"] == "http":
-            self.runtime.seen_base_url = str(Request(scope).base_url).rstrip("/")
+            settings = self.runtime.settings
+            configured = settings.public_url or settings.host_public_url
+            self.runtime.seen_base_url = rest.server_base_url(scope, configured)
         await self.app(scope, receive, send)
 
 
@@ -354,8 +471,10 @@ def mount_host(
     *,
     engine: AsyncEngine | None = None,
     runtime: HostRuntime | None = None,
+    management: bool = False,
 ) -> HostRuntime:
-    """Serve the host's routes from ``app`` (the ``local`` target inside ``orchestrix serve``).
+    """Serve the host's routes from ``app``: the ``local`` target inside ``orchestrix serve``
+    mounts the serving routes only; the standalone host adds ``management``.
 
     The runtime starts and stops with ``app``'s lifespan (over ``engine`` when given, which
     stays the caller's) and is kept on ``app.state.host``.
@@ -363,7 +482,7 @@ def mount_host(
     telemetry = install_telemetry(app, settings)
     runtime = runtime or HostRuntime(settings, engine=engine, telemetry=telemetry)
     app.state.host = runtime
-    app.include_router(host_router(runtime, telemetry))
+    app.include_router(host_router(runtime, telemetry, management=management))
     app.add_middleware(_RememberBaseUrl, runtime=runtime)
     return runtime
 
@@ -375,7 +494,19 @@ def create_host_app(settings: Settings) -> FastAPI:
         version=__version__,
         description="Deployed tool graphs, served as REST endpoints and MCP tools.",
     )
-    mount_host(app, settings)
+    rest.install_json_errors(app)
+    app.add_middleware(
+        rest.TrustedHosts,
+        hosts=settings.trusted_hosts,
+        origins=settings.trusted_origins,
+        public_urls=[settings.host_public_url, settings.public_url],
+    )
+    if settings.host_api_key is None or not settings.host_api_key.get_secret_value():
+        log.warning(
+            "ORCHESTRIX_HOST_API_KEY is not set: the management API (/mcp/agents) refuses "
+            "every request; agents already in the database are served"
+        )
+    mount_host(app, settings, management=True)
 
     @app.get("/healthz", tags=["host"], summary="Liveness")
     async def healthz() -> dict[str, Any]:

@@ -174,12 +174,18 @@ class HostRuntime:
     # -- runs -------------------------------------------------------------------------------
 
     async def run(
-        self, agent: LoadedAgent, arguments: dict[str, Any], headers: dict[str, str], *, via: str
+        self,
+        agent: LoadedAgent,
+        arguments: dict[str, Any],
+        headers: dict[str, str],
+        *,
+        via: str,
+        client_ip: str | None = None,
     ) -> ExecutionResult:
         record = agent.record
         with span("orchestrix.execution", agent_id=record.id, revision=record.revision, via=via):
             result = await agent.executor.run(
-                arguments, self.services, namespace=record.id, headers=headers
+                arguments, self.services, namespace=record.id, headers=headers, client_ip=client_ip
             )
         self.telemetry.emit(
             "workflow_run",

@@ -25,7 +25,7 @@ from orchestrix.spec.models import Workflow
 from orchestrix.tools import registry
 from orchestrix.tools.validation import check_input_schema
 
-ROOTS = frozenset({"input", "steps", "headers"})
+ROOTS = frozenset({"input", "steps", "headers", "client"})
 #: Tools that store documents, and the config key holding the stored fields.
 STORING_TOOLS = {"dbInsert": "document", "dbUpdate": "set"}
 

@@ -143,6 +143,7 @@ class Executor:
         namespace: str,
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
+        client_ip: str | None = None,
     ) -> ExecutionResult:
         ctx = RunContext(
             workflow=self.workflow,
@@ -150,6 +151,7 @@ class Executor:
             services=services,
             namespace=namespace,
             headers={k.lower(): v for k, v in (headers or {}).items()},
+            client={"ip": client_ip},
         )
         logs: list[StepLog] = []
         started = time.perf_counter()

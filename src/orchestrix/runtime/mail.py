@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from orchestrix.errors import UpstreamError, ValidationFailed
 from orchestrix.runtime.database import outbox
 from orchestrix.runtime.datastore import iso
+from orchestrix.runtime.egress import EgressPolicy
 from orchestrix.settings import Settings
 from orchestrix.tools.base import EmailMessageData, Mailer
 
@@ -100,6 +101,7 @@ class SmtpMailer:
         self.tls = settings.smtp_tls
         self.timeout = settings.smtp_timeout
         self.default_sender = settings.smtp_from
+        self.egress = EgressPolicy.from_settings(settings)
 
     @property
     def server(self) -> str:
@@ -115,10 +117,18 @@ class SmtpMailer:
     async def send(self, message: EmailMessageData) -> dict[str, Any]:
         email = build_email(message, self.default_sender)
         try:
+            # the egress policy resolves the host once and hands over a socket connected to
+            # a checked address; TLS still verifies the certificate against ``self.host``
+            sock = await self.egress.connect_socket(self.host, self.port, self.timeout)
+        except TimeoutError:
+            raise self._error(f"did not answer within {self.timeout:g} s") from None
+        except OSError as e:
+            raise self._error(f"could not be reached: {e}") from None
+        try:
             refused, _ = await aiosmtplib.send(
                 email,
                 hostname=self.host,
-                port=self.port,
+                sock=sock,
                 username=self.username,
                 password=self._password.get_secret_value() if self._password else None,
                 use_tls=self.tls == "tls",
@@ -143,6 +153,8 @@ class SmtpMailer:
             raise self._error(f"answered {e.code} {e.message}") from None
         except (aiosmtplib.SMTPException, OSError) as e:
             raise self._error(f"failed: {type(e).__name__}: {e}") from None
+        finally:
+            sock.close()  # aiosmtplib closed its transport; this frees a socket it never took
         result: dict[str, Any] = {
             "messageId": email["Message-ID"],
             "delivered": True,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orchestrix import __version__
 from orchestrix.passwords import prepare
 from orchestrix.runtime.database import ensure_schema, make_engine
 from orchestrix.runtime.datastore import SqlDataStore, SqlSecretStore
+from orchestrix.runtime.egress import EgressPolicy, egress_client
 from orchestrix.runtime.mail import build_mailer
 from orchestrix.runtime.ratelimit import build_limiter
 from orchestrix.settings import Settings
@@ -27,10 +27,8 @@ async def open_services(
     if engine is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.resolved_database_url)
-    http = httpx.AsyncClient(
-        headers={"User-Agent": f"orchestrix/{__version__}"},
-        follow_redirects=True,
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+    http = egress_client(
+        EgressPolicy.from_settings(settings), user_agent=f"orchestrix/{__version__}"
     )
     limiter = build_limiter(settings)
     try:

@@ -166,7 +166,9 @@ async def run_workflow_tests(
             await _seed(services, ns, test, collections, functions)
             test_input = await _render(test.input, functions)
             headers = await _render(test.headers, functions)
-            result = await executor.run(test_input, services, namespace=ns, headers=headers)
+            result = await executor.run(
+                test_input, services, namespace=ns, headers=headers, client_ip=_client_ip(headers)
+            )
             problems = []
             expected_status = test.expect.status
             if expected_status is not None and result.status != expected_status:
@@ -188,3 +190,14 @@ async def run_workflow_tests(
             for collection in collections:
                 await services.datastore.delete(ns, collection, {}, many=True)
     return TestReport(results)
+
+
+def _client_ip(headers: Any) -> str | None:
+    """A test stands for a request from the client its ``X-Forwarded-For`` names (as if a
+    trusted proxy had sent it), so a spec's tests can speak for several clients."""
+    if not isinstance(headers, dict):
+        return None
+    for name, value in headers.items():
+        if str(name).lower() == "x-forwarded-for" and isinstance(value, str):
+            return value.split(",")[0].strip() or None
+    return None

@@ -154,10 +154,18 @@ class RunContext:
     namespace: str
     headers: dict[str, str] = field(default_factory=dict)
     steps: dict[str, Any] = field(default_factory=dict)
+    #: The caller as the server sees it: ``{"ip": ...}`` (None off HTTP). ``ip`` is the TCP
+    #: peer's address, or ``X-Forwarded-For``'s client when the peer is a trusted proxy.
+    client: dict[str, Any] = field(default_factory=lambda: {"ip": None})
 
     def scope(self) -> dict[str, Any]:
-        """What expressions can see: ``input``, ``steps`` and ``headers``."""
-        return {"input": self.input, "steps": self.steps, "headers": self.headers}
+        """What expressions can see: ``input``, ``steps``, ``headers`` and ``client``."""
+        return {
+            "input": self.input,
+            "steps": self.steps,
+            "headers": self.headers,
+            "client": self.client,
+        }
 
 
 # --- the tool class and its registry -------------------------------------------------------

@@ -1,4 +1,7 @@
-"""``httpRequest``: outbound HTTP with a timeout and bounded retries.
+"""``httpRequest``: outbound HTTP with a timeout and bounded retries, through the egress
+policy (:mod:`orchestrix.runtime.egress`): no loopback, private, link-local or metadata
+address unless ``ORCHESTRIX_EGRESS_ALLOW`` lists it, no redirect followed unless the config
+asks, and then every hop checked.
 
 Network errors, timeouts and 5xx answers are retried with a short exponential backoff; 4xx
 answers are not (asking again will not help). Failures answer 502, with the URL stripped of
@@ -68,6 +71,11 @@ class HttpRequestConfig(ToolConfig):
     fail_on_error: bool = Field(
         default=True, description="Answer 502 when the upstream status is 400 or more."
     )
+    follow_redirects: bool = Field(
+        default=False,
+        description="Follow up to 5 redirects, each hop checked by the egress policy. "
+        "Off: a 3xx answer is the result.",
+    )
 
     @field_validator("method", mode="before")
     @classmethod
@@ -130,7 +138,12 @@ class HttpRequest(Tool):
                     params=params or None,
                     json=config.body,
                     timeout=config.timeout,
+                    follow_redirects=config.follow_redirects,
                 )
+            except httpx.TooManyRedirects as e:
+                raise UpstreamError(
+                    "The upstream redirected too many times", {"url": where, "status": None}
+                ) from e
             except httpx.TransportError as e:  # timeouts, refused connections, resets...
                 if attempt < config.retries:
                     continue

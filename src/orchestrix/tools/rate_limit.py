@@ -6,6 +6,7 @@ Counters live in the rate limiter service: in memory for one process, or Redis w
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from typing import Any, Literal
@@ -16,14 +17,17 @@ from orchestrix.errors import RateLimited
 from orchestrix.timefmt import iso_z
 from orchestrix.tools.base import RunContext, Tool, ToolConfig, ToolOutput
 
+#: Keys longer than this are counted by their hash (a long header is not an error).
+MAX_KEY_LENGTH = 200
+
 
 class RateLimitConfig(ToolConfig):
     key: str = Field(
         default="global",
         min_length=1,
-        max_length=512,
-        description="What is counted, e.g. `{{ headers['x-forwarded-for'] }}` or "
-        "`login:{{ input.email }}`. A missing value counts as `global`.",
+        description="What is counted, e.g. `{{ client.ip }}` (the caller's address as the "
+        "server sees it) or `login:{{ input.email }}`. A missing value counts as `global`; a "
+        f"key longer than {MAX_KEY_LENGTH} characters is counted by its SHA-256.",
     )
     limit: int = Field(ge=1, description="Hits allowed per window.")
     window: int = Field(default=60, ge=1, le=86_400 * 31, description="Window in seconds.")
@@ -39,6 +43,8 @@ class RateLimitConfig(ToolConfig):
             return "global"
         if isinstance(value, int | float) and not isinstance(value, bool):
             return str(value)
+        if isinstance(value, str) and len(value) > MAX_KEY_LENGTH:
+            return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
         return value
 
 
