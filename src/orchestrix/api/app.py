@@ -26,6 +26,7 @@ from orchestrix.api.runner import Runner
 from orchestrix.api.schemas import Health
 from orchestrix.dashboard import mount_dashboard
 from orchestrix.host import mount_host
+from orchestrix.runtime.cipher import SecretCipher
 from orchestrix.runtime.database import make_engine
 from orchestrix.runtime.services import open_services
 from orchestrix.settings import Settings, get_settings
@@ -37,6 +38,7 @@ ROUTER_MODULES = (
     "orchestrix.api.servers",
     "orchestrix.api.runtime",
     "orchestrix.api.deploy",
+    "orchestrix.api.secrets",
 )
 
 
@@ -44,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url)
-    store = Store(engine)
+    store = Store(engine, cipher=SecretCipher(settings))
     runner = Runner(store)
 
     @asynccontextmanager

@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from orchestrix.errors import Conflict, ValidationFailed
+from orchestrix.runtime.cipher import SecretCipher
 from orchestrix.runtime.database import records, unique_keys
 from orchestrix.runtime.database import secrets as secrets_table
 from orchestrix.runtime.where import MAX_NAME, Where, canonical, check_field, json_sql
@@ -323,15 +324,24 @@ class SqlDataStore:
         return int(result.rowcount)
 
 
-class SqlSecretStore:
-    """Per-namespace random secrets (JWT keys...), created once and kept in ``orx_secrets``.
+#: Name prefix of the named secrets a deployment gives a namespace (``{{ secrets.NAME }}``).
+NAMED_PREFIX = "env:"
+MAX_NAMED_SECRETS = 100
 
-    A secret never changes once created, so each process keeps the ones it has read: a run
-    that signs a token does not read the database for the key every time.
+
+class SqlSecretStore:
+    """Per-namespace secrets in ``orx_secrets``, encrypted at rest with ``cipher``.
+
+    Two kinds share the table: random keys created on first use (the JWT signing key, name
+    ``jwt``) and the named secrets a deployment hands over (``env:NAME``). A generated key never
+    changes once created, so each process keeps the ones it has read: a run that signs a token
+    does not read the database for the key every time. A plain-text value written before
+    encryption is encrypted in place on first read.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, cipher: SecretCipher) -> None:
         self.engine = engine
+        self.cipher = cipher
         self._known: dict[tuple[str, str], str] = {}
 
     async def _read(self, namespace: str, name: str) -> str | None:
@@ -340,7 +350,23 @@ class SqlSecretStore:
         )
         async with self.engine.connect() as conn:
             value = (await conn.execute(stmt)).scalar_one_or_none()
-        return str(value) if value is not None else None
+        if value is None:
+            return None
+        stored = str(value)
+        if self.cipher.is_encrypted(stored):
+            return self.cipher.decrypt(stored)
+        # Written before secrets were encrypted: encrypt it now, keep using it.
+        async with _writing(self.engine) as conn:
+            await conn.execute(
+                update(secrets_table)
+                .where(
+                    secrets_table.c.namespace == namespace,
+                    secrets_table.c.name == name,
+                    secrets_table.c.value == stored,
+                )
+                .values(value=self.cipher.encrypt(stored))
+            )
+        return stored
 
     async def get_or_create(self, namespace: str, name: str) -> str:
         if not isinstance(name, str) or not name or len(name) > MAX_NAME:
@@ -360,7 +386,10 @@ class SqlSecretStore:
             async with _writing(self.engine) as conn:
                 await conn.execute(
                     insert(secrets_table).values(
-                        namespace=namespace, name=name, value=value, created_at=_now()
+                        namespace=namespace,
+                        name=name,
+                        value=self.cipher.encrypt(value),
+                        created_at=_now(),
                     )
                 )
         except IntegrityError:
@@ -372,6 +401,44 @@ class SqlSecretStore:
             return winner
         self._known[(namespace, name)] = value
         return value
+
+    async def named(self, namespace: str) -> dict[str, str]:
+        stmt = select(secrets_table.c.name, secrets_table.c.value).where(
+            secrets_table.c.namespace == namespace,
+            secrets_table.c.name.startswith(NAMED_PREFIX, autoescape=True),
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return {
+            str(r.name)[len(NAMED_PREFIX) :]: self.cipher.decrypt(str(r.value)) for r in rows
+        }
+
+    async def replace_named(self, namespace: str, values: Mapping[str, str]) -> None:
+        if not isinstance(values, Mapping) or len(values) > MAX_NAMED_SECRETS:
+            raise ValidationFailed(
+                f"secrets must be an object of at most {MAX_NAMED_SECRETS} names", None
+            )
+        rows = []
+        for name, value in values.items():
+            full = NAMED_PREFIX + str(name)
+            if not isinstance(name, str) or not name or len(full) > MAX_NAME:
+                raise ValidationFailed("A secret name is too long or empty", {"name": name})
+            if not isinstance(value, str):
+                raise ValidationFailed("A secret value is text", {"name": name})
+            rows.append({"name": full, "value": self.cipher.encrypt(value)})
+        _check_names(namespace, "secrets")
+        async with _writing(self.engine) as conn:
+            await conn.execute(
+                delete(secrets_table).where(
+                    secrets_table.c.namespace == namespace,
+                    secrets_table.c.name.startswith(NAMED_PREFIX, autoescape=True),
+                )
+            )
+            now = _now()
+            for row in rows:
+                await conn.execute(
+                    insert(secrets_table).values(namespace=namespace, created_at=now, **row)
+                )
 
 
 __all__ = ["SqlDataStore", "SqlSecretStore", "canonical_json", "singular", "unique_hash"]

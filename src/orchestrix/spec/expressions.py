@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from orchestrix.spec import budget
 from orchestrix.spec.functions import FUNCTIONS, contains, slugify
 from orchestrix.spec.values import MAX_STRING, ExpressionError, ExpressionEvalError
 from orchestrix.spec.values import is_number as _is_number
@@ -177,13 +178,16 @@ def _compare(op: str, a: Any, b: Any) -> bool:
 def _add(a: Any, b: Any) -> Any:
     if _is_number(a) and _is_number(b):
         return a + b
+    budget.check()
     if isinstance(a, list) and isinstance(b, list):
+        if len(a) + len(b) > budget.MAX_ITEMS:
+            raise ExpressionEvalError(f"list result is longer than {budget.MAX_ITEMS} items")
         return a + b
     if isinstance(a, str) or isinstance(b, str):
-        text = _stringify(a) + _stringify(b)
-        if len(text) > MAX_STRING:
-            raise ExpressionEvalError("string result is too long")
-        return text
+        left, right = _stringify(a), _stringify(b)
+        if len(left) + len(right) > MAX_STRING:
+            raise ExpressionEvalError(f"string result is longer than {MAX_STRING} characters")
+        return left + right
     raise ExpressionEvalError(f"cannot add {_type_name(a)} and {_type_name(b)}")
 
 
@@ -448,7 +452,12 @@ class _Parser:
                 values = [item.const for item in items]
                 return _Node(lambda _s, _fs: list(values))
             fns = [item.fn for item in items]
-            return _Node(lambda s, fs: [f(s, fs) for f in fns])
+
+            def build(s: Scope, fs: Functions) -> list[Any]:
+                budget.check()
+                return [f(s, fs) for f in fns]
+
+            return _Node(build)
         if t.kind == "end":
             raise self.error("the expression ends too early")
         raise self.error(f"unexpected {t.value!r}")
@@ -468,6 +477,7 @@ class _Parser:
             fn = fs.get(name)
             if fn is None:
                 raise ExpressionEvalError(f"unknown function {name}()")
+            budget.check()
             values = [f(s, fs) for f in fns]
             try:
                 return fn(*values)
@@ -644,9 +654,17 @@ class Template:
                 return lambda s, fs: only.evaluate(s, fs)
 
             def interpolate(s: Scope, fs: Functions) -> str:
-                return "".join(
-                    p if isinstance(p, str) else _stringify(p.evaluate(s, fs)) for p in parts
-                )
+                pieces = []
+                total = 0
+                for p in parts:
+                    piece = p if isinstance(p, str) else _stringify(p.evaluate(s, fs))
+                    total += len(piece)
+                    if total > MAX_STRING:
+                        raise ExpressionEvalError(
+                            f"text result is longer than {MAX_STRING} characters"
+                        )
+                    pieces.append(piece)
+                return "".join(pieces)
 
             return interpolate
         if isinstance(value, dict):

@@ -98,6 +98,14 @@ class SecretStore(Protocol):
         """A random secret kept outside the spec, created on first use."""
         ...
 
+    async def named(self, namespace: str) -> dict[str, str]:
+        """The named secrets (``{{ secrets.NAME }}``) a deployment gave this namespace."""
+        ...
+
+    async def replace_named(self, namespace: str, values: Mapping[str, str]) -> None:
+        """Set the namespace's named secrets to ``values`` (encrypted at rest)."""
+        ...
+
 
 class Mailer(Protocol):
     async def send(self, message: EmailMessageData) -> dict[str, Any]:
@@ -149,7 +157,8 @@ class RunContext:
     steps: dict[str, Any] = field(default_factory=dict)
 
     def scope(self) -> dict[str, Any]:
-        """What expressions can see: ``input``, ``steps`` and ``headers``."""
+        """What expressions can see: ``input``, ``steps`` and ``headers`` (the executor adds
+        ``secrets``, the ones the spec reads)."""
         return {"input": self.input, "steps": self.steps, "headers": self.headers}
 
 
@@ -168,6 +177,8 @@ class Tool:
     read_only: ClassVar[bool] = True
     #: True for ``response``: a run that reaches it ends there.
     ends_run: ClassVar[bool] = False
+    #: Config fields (wire names) that take a secret: never logged, whatever they hold.
+    sensitive: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -34,6 +34,7 @@ class HashPassword(Tool):
     summary = "Hashes a password with argon2id; store the hash, never the password."
     Config = HashPasswordConfig
     Output = HashPasswordOutput
+    sensitive = frozenset({"value"})  # never logged, whatever the field is called
 
     async def run(self, ctx: RunContext, config: HashPasswordConfig) -> HashPasswordOutput:  # noqa: ARG002
         if not config.value:
