@@ -8,7 +8,7 @@ from orchestrix.cli.app import app
 
 # Command modules, in the order their commands appear in --help. A module that is not there
 # (an optional part) is skipped rather than breaking the whole CLI.
-_COMMAND_MODULES = ("run", "build", "serve", "deploy", "mcp")
+_COMMAND_MODULES = ("run", "build", "serve", "deploy", "mcp", "secrets")
 
 for _name in _COMMAND_MODULES:
     try:

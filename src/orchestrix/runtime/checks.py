@@ -93,9 +93,8 @@ def _size_problems(workflow: Workflow) -> list[Problem]:
     """Bounds checked before any expression is parsed, so a huge spec is refused quickly."""
     if len(workflow.tools) > budget.MAX_TOOLS:
         return [Problem("tools", f"a workflow holds at most {budget.MAX_TOOLS} tools")]
-    count = total = 0
-    for text in _workflow_expressions(workflow):
-        count += 1
+    total = 0
+    for count, text in enumerate(_workflow_expressions(workflow), start=1):
         total += len(text)
         if count > budget.MAX_EXPRESSIONS:
             return [

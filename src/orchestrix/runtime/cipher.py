@@ -71,7 +71,7 @@ class SecretCipher:
 
     @classmethod
     def from_key(cls, key: str, settings: Settings | None = None) -> SecretCipher:
-        cipher = cls(settings or Settings(_env_file=None))  # type: ignore[call-arg]
+        cipher = cls(settings or Settings())
         cipher._fernet = Fernet(_fernet_key(key))
         return cipher
 

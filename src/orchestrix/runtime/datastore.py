@@ -409,9 +409,7 @@ class SqlSecretStore:
         )
         async with self.engine.connect() as conn:
             rows = (await conn.execute(stmt)).all()
-        return {
-            str(r.name)[len(NAMED_PREFIX) :]: self.cipher.decrypt(str(r.value)) for r in rows
-        }
+        return {str(r.name)[len(NAMED_PREFIX) :]: self.cipher.decrypt(str(r.value)) for r in rows}
 
     async def replace_named(self, namespace: str, values: Mapping[str, str]) -> None:
         if not isinstance(values, Mapping) or len(values) > MAX_NAMED_SECRETS:

@@ -321,8 +321,7 @@ class Executor:
                 t0,
                 None,
                 BudgetExceeded(
-                    f"The {what} of step {step.id!r} is larger than "
-                    f"{budget.MAX_STEP_VALUE} bytes",
+                    f"The {what} of step {step.id!r} is larger than {budget.MAX_STEP_VALUE} bytes",
                     {"toolId": step.id, "maxBytes": budget.MAX_STEP_VALUE},
                 ),
             )

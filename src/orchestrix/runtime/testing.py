@@ -153,13 +153,17 @@ async def run_workflow_tests(
         for name in test.seed:
             collections.setdefault(name, [])
     functions = _test_functions(await services.secrets.get_or_create(ns, "jwt"))
+    # Tests never see a server's real secrets (nor send them upstream): each reads a stand-in.
+    placeholders = {name: f"test-secret-{name}" for name in executor.secret_names}
     results: list[TestResult] = []
     try:
         for test in workflow.tests:
             await _seed(services, ns, test, collections, functions)
             test_input = compile_template(test.input).render({}, functions)
             headers = compile_template(test.headers).render({}, functions)
-            result = await executor.run(test_input, services, namespace=ns, headers=headers)
+            result = await executor.run(
+                test_input, services, namespace=ns, headers=headers, secrets=placeholders
+            )
             problems = []
             expected_status = test.expect.status
             if expected_status is not None and result.status != expected_status:

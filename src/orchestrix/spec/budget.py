@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+
 from orchestrix.spec.values import MAX_STRING, value_size
 
 #: The longest list an operation may build (split, concat, list +).
@@ -29,7 +30,7 @@ MAX_TOOLS = 200
 _deadline: ContextVar[float | None] = ContextVar("orchestrix_run_deadline", default=None)
 
 
-class DeadlineExceeded(Exception):  # noqa: N818 (it is a signal, not a bug)
+class DeadlineExceeded(Exception):
     """The run's time limit passed during synchronous work; the executor answers 504."""
 
 

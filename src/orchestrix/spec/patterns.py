@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-import re2
+import re2  # type: ignore[import-untyped]  # google-re2 ships no type hints
 
 #: The longest pattern accepted, and the memory RE2 may use for one (bytes).
 MAX_PATTERN = 1000

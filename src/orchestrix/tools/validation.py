@@ -3,8 +3,8 @@
 Every violation is listed at once as ``{field, message}`` with a readable message
 ("email must be a valid email address"), so a client can show them all next to the fields.
 Patterns (``pattern``, ``patternProperties``) run on RE2, a linear-time engine, so no pattern
-can stall a run. Formats are really checked: ``email`` with ``email-validator``, ``date``, ``date-time``,
-``time``, ``uri``, ``uuid``, ``hostname``, ``ipv4``/``ipv6`` and ``regex``.
+can stall a run. Formats are really checked: ``email`` with ``email-validator``, ``date``,
+``date-time``, ``time``, ``uri``, ``uuid``, ``hostname``, ``ipv4``/``ipv6`` and ``regex``.
 
 :func:`validator_for` and :func:`check_input_schema` are also used by the static checks and by
 the MCP and REST adapters, so a schema is compiled once per process.
@@ -153,7 +153,7 @@ def _pattern_properties(validator: Any, patterns: Any, instance: Any, _schema: A
 
 
 #: Draft 2020-12 with patterns on RE2 (jsonschema's own use Python's backtracking ``re``).
-LinearDraft202012Validator = validators.extend(
+LinearDraft202012Validator = validators.extend(  # type: ignore[no-untyped-call]  # untyped upstream
     Draft202012Validator,
     {"pattern": _pattern, "patternProperties": _pattern_properties},
 )
