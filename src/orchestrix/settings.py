@@ -258,6 +258,30 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    # Data, secrets and budgets (docs/security-data.md): encryption at rest, retention.
+    encryption_key: SecretStr | None = Field(
+        default=None,
+        description="Key that encrypts server secrets and JWT signing keys at rest (any text; "
+        "keep it safe and the same on every process over one database). Unset: a random key "
+        "is generated once into `encryption.key` in the data directory; required when "
+        "ORCHESTRIX_REQUIRE_ENCRYPTION_KEY is set.",
+    )
+    require_encryption_key: bool = Field(
+        default=False,
+        description="Production: refuse to start without ORCHESTRIX_ENCRYPTION_KEY instead of "
+        "generating one into the data directory.",
+    )
+    execution_retention: Literal["all", "errors", "none"] = Field(
+        default="all",
+        description="Which runs are stored as executions: `all`, `errors` (status 400 or more) "
+        "or `none`.",
+    )
+    execution_retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Executions older than this many days are pruned. Unset: kept.",
+    )
+
     @property
     def resolved_database_url(self) -> str:
         """The async SQLAlchemy URL actually used (driver filled in)."""

@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 
 from orchestrix.errors import Conflict, ValidationFailed
+from orchestrix.runtime.cipher import SecretCipher
 from orchestrix.runtime.database import ensure_schema, make_engine
 from orchestrix.runtime.datastore import SqlDataStore, SqlSecretStore, singular, unique_hash
 from orchestrix.runtime.services import open_services
@@ -437,7 +438,7 @@ async def test_secrets_from_separate_engines_agree(any_settings: Settings) -> No
     try:
         await ensure_schema(engines[0])
         ns = unique_namespace()
-        stores = [SqlSecretStore(e) for e in engines]
+        stores = [SqlSecretStore(e, SecretCipher(any_settings)) for e in engines]
         values = await asyncio.gather(*(s.get_or_create(ns, "jwt") for s in stores * 5))
         assert len(set(values)) == 1
     finally:

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from orchestrix import __version__
-from orchestrix.api import deploy, runtime, servers
+from orchestrix.api import deploy, runtime, secrets, servers
 from orchestrix.api.errors import UnexpectedErrors, install_error_handlers
 from orchestrix.api.limits import BodySizeLimit
 from orchestrix.api.mcp import mount_mcp
@@ -27,6 +27,7 @@ from orchestrix.api.schemas import Health
 from orchestrix.dashboard import mount_dashboard
 from orchestrix.host import mount_host
 from orchestrix.runtime import rest
+from orchestrix.runtime.cipher import SecretCipher
 from orchestrix.runtime.database import make_engine
 from orchestrix.runtime.services import open_services
 from orchestrix.settings import Settings, get_settings
@@ -37,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url)
-    store = Store(engine)
+    store = Store(engine, cipher=SecretCipher(settings))
     runner = Runner(store)
 
     @asynccontextmanager
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(runtime.router)
     app.include_router(runtime.public)  # outside /mcp/servers
     app.include_router(deploy.router)
+    app.include_router(secrets.router)
     app.state.mcp = mount_mcp(app, store, runner)  # after the REST routes under /runtime
     # the `local` target: the host's serving routes (/agents/...); its management API is not
     # mounted here, the target deploys in process

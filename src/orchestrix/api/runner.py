@@ -2,7 +2,8 @@
 
 A version's spec never changes, so an executor compiled for it stays right for every app
 process; the cache only saves compiling again. Every run is stored as an execution with its
-input and body redacted (the step logs are redacted by the executor).
+input and body redacted by what the run knows as secret (the step logs are redacted by the
+executor), as the retention settings say (all, errors only, none; pruned after N days).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Any
 
 from orchestrix.errors import ConfigurationError
 from orchestrix.runtime.executor import ExecutionResult, Executor
-from orchestrix.runtime.redact import Redactor
 from orchestrix.spec.io import parse_workflow
 from orchestrix.spec.models import Workflow
 from orchestrix.store import ExecutionRecord, ServerRecord, Store
@@ -58,20 +58,29 @@ class Runner:
         """Run the server's current version in its own data namespace (its id) and store it."""
         if self.services is None:
             raise ConfigurationError("The runtime services are not open (the app is not started)")
+        executor = self.executor(server)
+        secrets = await self.store.secrets.values(server.id) if executor.secret_names else {}
         with span("orchestrix.execution", server_id=server.id, version=server.version, via=source):
-            result = await self.executor(server).run(
-                input, self.services, namespace=server.id, headers=headers, client_ip=client_ip
+            result = await executor.run(
+                input,
+                self.services,
+                namespace=server.id,
+                headers=headers,
+                client_ip=client_ip,
+                secrets=secrets,
             )
-        redactor = Redactor()
+        redactor = result.redactor
         redactor.collect(dict(input))
         redactor.collect(dict(headers or {}))
-        record = await self.store.executions.record(
+        record = await self.store.executions.keep(
             server.id,
+            retention=self.services.settings.execution_retention,
+            retention_days=self.services.settings.execution_retention_days,
             version=server.version,
             source=source,
             status=result.status,
-            input=redactor.redact(dict(input)),
-            body=redactor.redact(result.body),
+            input=result.redact(dict(input)),
+            body=result.redact(result.body),
             logs=[entry.to_dict() for entry in result.logs],
             duration_ms=round(result.duration_ms, 3),
         )

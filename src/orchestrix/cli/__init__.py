@@ -12,6 +12,8 @@ from orchestrix.cli import serve  # noqa: F401
 from orchestrix.cli import deploy  # noqa: F401
 from orchestrix.cli import mcp  # noqa: F401
 
+from orchestrix.cli import secrets  # noqa: F401
+
 # isort: on
 
 

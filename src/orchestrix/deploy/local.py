@@ -14,16 +14,20 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from orchestrix.deploy.base import DeployedAgent, DeployError, DeploymentRequest, register_target
 from orchestrix.errors import SpecError
 from orchestrix.host.agents import AgentRecord, AgentRepository
 from orchestrix.host.runtime import HostRuntime
 from orchestrix.host.wire import read_deployment, stored_spec
-from orchestrix.runtime.database import make_engine
+from orchestrix.runtime.checks import referenced_secrets
+from orchestrix.runtime.cipher import SecretCipher
+from orchestrix.runtime.database import ensure_schema, make_engine
+from orchestrix.runtime.datastore import SqlSecretStore
 from orchestrix.settings import Settings
 from orchestrix.store.migrate import migrate
+from orchestrix.store.secrets import ServerSecretRepository
 
 #: Where ``orchestrix serve`` listens unless told otherwise.
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
@@ -45,9 +49,9 @@ class LocalTarget:
         return self
 
     @asynccontextmanager
-    async def _agents(self) -> AsyncIterator[AgentRepository]:
+    async def _database(self) -> AsyncIterator[tuple[AgentRepository, AsyncEngine]]:
         if self.runtime is not None:
-            yield self.runtime.agents
+            yield self.runtime.agents, self.runtime.engine
             return
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(self.settings.resolved_database_url)
@@ -56,9 +60,31 @@ class LocalTarget:
             sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
                 engine, expire_on_commit=False
             )
-            yield AgentRepository(sessions)
+            yield AgentRepository(sessions), engine
         finally:
             await engine.dispose()
+
+    @asynccontextmanager
+    async def _agents(self) -> AsyncIterator[AgentRepository]:
+        async with self._database() as (agents, _):
+            yield agents
+
+    async def _hand_over_secrets(
+        self, engine: AsyncEngine, agent_id: str, request: DeploymentRequest
+    ) -> None:
+        """The values of the ``{{ secrets.* }}`` the graph reads, from the server's store to
+        the agent's (both encrypted; the host and the control plane share this database)."""
+        names = referenced_secrets(request.workflow)
+        cipher = SecretCipher(self.settings)
+        values: dict[str, str] = {}
+        if names:
+            sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
+                engine, expire_on_commit=False
+            )
+            stored = await ServerSecretRepository(sessions, cipher).values(request.server_id)
+            values = {name: stored[name] for name in names if name in stored}
+        await ensure_schema(engine)
+        await SqlSecretStore(engine, cipher).replace_named(agent_id, values)
 
     def _agent(self, record: AgentRecord) -> DeployedAgent:
         base = self.base_url.rstrip("/")
@@ -79,10 +105,13 @@ class LocalTarget:
             workflow, source = read_deployment(request.to_wire())
         except SpecError as e:
             raise DeployError(e.message, e.details) from e
-        async with self._agents() as agents:
+        async with self._database() as (agents, engine):
             if agent_id is None:
                 record, _ = await agents.create(stored_spec(workflow), source)
+                await self._hand_over_secrets(engine, record.id, request)
             else:
+                await agents.require(agent_id)
+                await self._hand_over_secrets(engine, agent_id, request)
                 record = await agents.replace(agent_id, stored_spec(workflow), source)
         if self.runtime is not None:
             self.runtime.remember(record)

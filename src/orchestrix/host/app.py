@@ -38,7 +38,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from orchestrix import __version__
-from orchestrix.errors import OrchestrixError
+from orchestrix.errors import OrchestrixError, SpecError
 from orchestrix.host.agents import AgentRecord, AgentSource, agent_not_found
 from orchestrix.host.openapi import agent_openapi
 from orchestrix.host.runtime import HostRuntime, LoadedAgent
@@ -144,11 +144,29 @@ class HostApi:
     async def json_body(self, request: Request) -> Any:
         return await rest.read_json(request, self.settings.max_body_bytes)
 
-    async def deployment_in(self, request: Request) -> tuple[Workflow, AgentSource]:
-        """The deployment request in the body (a create or a replace): JSON only, so a
-        browser's cross-site form or ``text/plain`` POST cannot deploy."""
+    async def deployment_in(
+        self, request: Request
+    ) -> tuple[Workflow, AgentSource, dict[str, str] | None]:
+        """The deployment request in the body (a create or a replace), and the values of its
+        ``{{ secrets.* }}`` when the body's ``secrets`` gives them (this key-protected channel
+        is the only way values reach a host; they are stored encrypted, never in the spec).
+        JSON only, so a browser's cross-site form or ``text/plain`` POST cannot deploy."""
         rest.require_json(request)
-        return read_deployment(await self.json_body(request))
+        body = await self.json_body(request)
+        workflow, source = read_deployment(body)
+        given = body.get("secrets") if isinstance(body, dict) else None
+        if given is not None and not (
+            isinstance(given, dict) and all(isinstance(v, str) for v in given.values())
+        ):
+            raise SpecError(
+                "The deployment request is not valid",
+                [{"path": "secrets", "message": "must be an object of text values"}],
+            )
+        return workflow, source, given
+
+    async def keep_secrets(self, agent_id: str, given: dict[str, str] | None) -> None:
+        if given is not None:
+            await self.runtime.services.secrets.replace_named(agent_id, given)
 
     async def deployed(self, agent_id: str) -> LoadedAgent:
         """The agent as deployed now; ``NotFoundError`` (404) when it is not."""
@@ -160,11 +178,12 @@ class HostApi:
     # -- management -------------------------------------------------------------------------
 
     async def create_agent(self, request: Request) -> Response:
-        workflow, source = await self.deployment_in(request)
+        workflow, source, given = await self.deployment_in(request)
         key = request.headers.get(IDEMPOTENCY_HEADER)
         record, created = await self.runtime.agents.create(
             stored_spec(workflow), source, idempotency_key=key[:200] if key else None
         )
+        await self.keep_secrets(record.id, given)
         self.runtime.remember(record)
         return JSONResponse(
             self.describe(record, self.base_url(request)), status_code=201 if created else 200
@@ -172,7 +191,9 @@ class HostApi:
 
     async def replace_agent(self, request: Request) -> Response:
         agent_id = request.path_params["agent_id"]
-        workflow, source = await self.deployment_in(request)
+        workflow, source, given = await self.deployment_in(request)
+        await self.runtime.agents.require(agent_id)
+        await self.keep_secrets(agent_id, given)
         record = await self.runtime.agents.replace(agent_id, stored_spec(workflow), source)
         self.runtime.remember(record)
         return JSONResponse(self.describe(record, self.base_url(request)))

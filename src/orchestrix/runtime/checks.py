@@ -7,12 +7,14 @@ and tool id, so a user or the builder's repair loop can fix them all in one go.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
 from orchestrix.errors import SpecError
+from orchestrix.spec import budget
 from orchestrix.spec.expressions import (
     FUNCTIONS,
     Expression,
@@ -25,7 +27,7 @@ from orchestrix.spec.models import Workflow
 from orchestrix.tools import registry
 from orchestrix.tools.validation import check_input_schema
 
-ROOTS = frozenset({"input", "steps", "headers", "client"})
+ROOTS = frozenset({"input", "steps", "headers", "client", "secrets"})
 #: Tools that store documents, and the config key holding the stored fields.
 STORING_TOOLS = {"dbInsert": "document", "dbUpdate": "set"}
 
@@ -65,8 +67,58 @@ def _has_template_on_path(value: Any, loc: tuple[Any, ...]) -> bool:
     return isinstance(current, str) and "{{" in current
 
 
-def check_workflow(workflow: Workflow) -> list[Problem]:
-    problems: list[Problem] = []
+def _workflow_expressions(workflow: Workflow) -> Iterator[str]:
+    """The text of every ``{{ }}`` and guard, before anything is parsed."""
+    for tool in workflow.tools:
+        if tool.when is not None:
+            yield tool.when
+        stack: list[Any] = [tool.config]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, str):
+                start = value.find("{{")
+                while start >= 0:
+                    end = value.find("}}", start + 2)
+                    yield value[start + 2 : end if end >= 0 else len(value)]
+                    if end < 0:
+                        break
+                    start = value.find("{{", end + 2)
+            elif isinstance(value, dict):
+                stack.extend(value.values())
+            elif isinstance(value, list):
+                stack.extend(value)
+
+
+def _size_problems(workflow: Workflow) -> list[Problem]:
+    """Bounds checked before any expression is parsed, so a huge spec is refused quickly."""
+    if len(workflow.tools) > budget.MAX_TOOLS:
+        return [Problem("tools", f"a workflow holds at most {budget.MAX_TOOLS} tools")]
+    total = 0
+    for count, text in enumerate(_workflow_expressions(workflow), start=1):
+        total += len(text)
+        if count > budget.MAX_EXPRESSIONS:
+            return [
+                Problem("tools", f"a workflow holds at most {budget.MAX_EXPRESSIONS} expressions")
+            ]
+        if total > budget.MAX_EXPRESSION_TEXT:
+            return [
+                Problem(
+                    "tools",
+                    f"the expressions of a workflow are at most {budget.MAX_EXPRESSION_TEXT} "
+                    "characters in all",
+                )
+            ]
+    return []
+
+
+def check_workflow(
+    workflow: Workflow, *, secret_names: Collection[str] | None = None
+) -> list[Problem]:
+    """Every problem of ``workflow``. With ``secret_names`` (the server's secrets), a
+    ``{{ secrets.NAME }}`` of a name that is not set is one too."""
+    problems: list[Problem] = _size_problems(workflow)
+    if problems:
+        return problems
     catalog = registry()
     ids = [t.id for t in workflow.tools]
 
@@ -143,6 +195,7 @@ def check_workflow(workflow: Workflow) -> list[Problem]:
             )
         for path, expr in refs:
             problems.extend(_check_expression(path, expr, tool.id, set(ids), ran, input_fields))
+            problems.extend(_check_secrets(path, expr, tool.id, secret_names))
         ran.add(tool.id)
 
     problems.extend(_check_stored_passwords(workflow))
@@ -165,7 +218,9 @@ def _check_expression(
         root = ref[0]
         if root not in ROOTS:
             problems.append(
-                Problem(path, f"{root!r} is not defined (use input, steps or headers)", tool_id)
+                Problem(
+                    path, f"{root!r} is not defined (use input, steps, headers or secrets)", tool_id
+                )
             )
         elif root == "steps" and len(ref) > 1:
             step = str(ref[1])
@@ -187,6 +242,61 @@ def _check_expression(
         ):
             problems.append(Problem(path, f"input.{ref[1]} is not a field of inputSchema", tool_id))
     return problems
+
+
+def _check_secrets(
+    path: str, expr: Expression, tool_id: str, known: Collection[str] | None
+) -> list[Problem]:
+    problems = []
+    for ref in expr.references():
+        if ref[0] != "secrets":
+            continue
+        if len(ref) < 2 or not isinstance(ref[1], str):
+            problems.append(
+                Problem(path, "a secret is read by its name, e.g. {{ secrets.API_KEY }}", tool_id)
+            )
+        elif known is not None and ref[1] not in known:
+            problems.append(
+                Problem(
+                    path,
+                    f"the secret {ref[1]!r} is not set for this server (set it with "
+                    f"orchestrix secret set SERVER {ref[1]})",
+                    tool_id,
+                )
+            )
+    return problems
+
+
+def referenced_secrets(workflow: Workflow) -> frozenset[str]:
+    """The names a workflow reads as ``{{ secrets.NAME }}``."""
+    names: set[str] = set()
+    for tool in workflow.tools:
+        exprs = [expr for _, expr in compile_template(tool.config).expressions()]
+        if tool.when is not None:
+            exprs.append(parse_guard(tool.when))
+        for expr in exprs:
+            names.update(
+                str(ref[1]) for ref in expr.references() if ref[0] == "secrets" and len(ref) > 1
+            )
+    return frozenset(names)
+
+
+def sensitive_input_paths(schema: Any) -> list[tuple[str, ...]]:
+    """Input fields whose schema marks them secret: ``writeOnly: true`` or
+    ``format: password`` (nested objects too)."""
+    found: list[tuple[str, ...]] = []
+    stack: list[tuple[Any, tuple[str, ...]]] = [(schema, ())]
+    while stack:
+        node, path = stack.pop()
+        if not isinstance(node, dict) or len(path) > 16:
+            continue
+        if path and (node.get("writeOnly") is True or node.get("format") == "password"):
+            found.append(path)
+            continue
+        properties = node.get("properties")
+        if isinstance(properties, dict):
+            stack.extend((sub, (*path, str(name))) for name, sub in properties.items())
+    return sorted(found)
 
 
 def _check_stored_passwords(workflow: Workflow) -> list[Problem]:
@@ -226,8 +336,8 @@ def _is_hash_reference(value: Any, hashers: set[str]) -> bool:
     )
 
 
-def ensure_valid(workflow: Workflow) -> None:
-    problems = check_workflow(workflow)
+def ensure_valid(workflow: Workflow, *, secret_names: Collection[str] | None = None) -> None:
+    problems = check_workflow(workflow, secret_names=secret_names)
     if problems:
         count = len(problems)
         raise SpecError(

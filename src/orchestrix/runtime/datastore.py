@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import secrets as _secrets
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -31,12 +32,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from orchestrix.errors import Conflict, ValidationFailed
+from orchestrix.runtime.cipher import SecretCipher
 from orchestrix.runtime.database import records, unique_keys
 from orchestrix.runtime.database import secrets as secrets_table
 from orchestrix.runtime.where import MAX_NAME, Where, canonical, check_field, json_sql
 from orchestrix.timefmt import iso_z
 
-SYSTEM_FIELDS = ("id", "createdAt", "updatedAt")
+SYSTEM_FIELDS = ("id", "createdAt", "updatedAt", "version")
 MAX_NAMESPACE = 128
 
 
@@ -133,7 +135,47 @@ def _document(row: Any) -> dict[str, Any]:
         **(row.data or {}),
         "createdAt": iso(row.created_at),
         "updatedAt": iso(row.updated_at),
+        "version": int(row.version),
     }
+
+
+def _increments(increment: Any, fields: Mapping[str, Any]) -> dict[str, int | float]:
+    if not isinstance(increment, Mapping):
+        raise ValidationFailed("increment must be an object of field: number", None)
+    out: dict[str, int | float] = {}
+    for key, delta in increment.items():
+        name = check_field(key, "increment")
+        if name in SYSTEM_FIELDS:
+            raise ValidationFailed(f"increment: {name} is set by the store", {"field": name})
+        if name in fields:
+            raise ValidationFailed(f"{name} is both set and incremented; use one", {"field": name})
+        if (
+            not isinstance(delta, int | float)
+            or isinstance(delta, bool)
+            or not math.isfinite(delta)
+        ):
+            raise ValidationFailed(f"increment.{name} must be a finite number", {"field": name})
+        out[name] = delta
+    return out
+
+
+def _apply_increments(
+    data: dict[str, Any], increments: Mapping[str, int | float], collection: str
+) -> None:
+    for name, delta in increments.items():
+        current = data.get(name)
+        if current is None:
+            current = 0
+        if not isinstance(current, int | float) or isinstance(current, bool):
+            raise ValidationFailed(
+                f"{name} of this {singular(collection)} is not a number, so it cannot be "
+                "incremented",
+                {"field": name},
+            )
+        result = current + delta
+        if not math.isfinite(result) or abs(result) > 2**53:
+            raise ValidationFailed(f"{name} would be out of range", {"field": name})
+        data[name] = result
 
 
 @asynccontextmanager
@@ -164,7 +206,11 @@ class SqlDataStore:
         _check_names(namespace, collection)
         condition = self._where.build(namespace, collection, where)
         return select(
-            records.c.id, records.c.data, records.c.created_at, records.c.updated_at
+            records.c.id,
+            records.c.data,
+            records.c.created_at,
+            records.c.updated_at,
+            records.c.version,
         ).where(condition)
 
     def _order(self, sort: str | None, descending: bool) -> list[Any]:
@@ -175,6 +221,8 @@ class SqlDataStore:
             keys = [records.c.updated_at, records.c.created_at]
         elif sort == "id":
             keys = []
+        elif sort == "version":
+            keys = [records.c.version, records.c.created_at]
         else:
             keys = [*self._json.sort_keys(check_field(sort, "sort")), records.c.created_at]
         keys.append(records.c.id)
@@ -236,12 +284,19 @@ class SqlDataStore:
                     data=data,
                     created_at=now,
                     updated_at=now,
+                    version=1,
                 )
             )
             for field in unique_fields:
                 if data.get(field) is not None:
                     await self._claim(conn, namespace, collection, field, data[field], record_id)
-        return {"id": record_id, **data, "createdAt": iso(now), "updatedAt": iso(now)}
+        return {
+            "id": record_id,
+            **data,
+            "createdAt": iso(now),
+            "updatedAt": iso(now),
+            "version": 1,
+        }
 
     async def check_unique(
         self, namespace: str, collection: str, values: Mapping[str, Any]
@@ -298,21 +353,44 @@ class SqlDataStore:
         where: Mapping[str, Any],
         changes: Mapping[str, Any],
         unique: list[str],
+        *,
+        increment: Mapping[str, int | float] | None = None,
+        expect_version: int | None = None,
     ) -> dict[str, Any] | None:
+        """Change the first match in one transaction that holds its row: ``changes`` set
+        fields, ``increment`` adds to numbers (atomically: concurrent increments all count),
+        and ``expect_version`` refuses (409) a record whose version moved on."""
         stmt = self._select(namespace, collection, where).order_by(*self._order(None, False))
         fields = _fields(changes, "changes")
+        increments = _increments(increment or {}, fields)
         unique_fields = _unique_fields(unique)
+        if expect_version is not None and (
+            not isinstance(expect_version, int) or isinstance(expect_version, bool)
+        ):
+            raise ValidationFailed("expectVersion must be a whole number", None)
         async with _writing(self.engine) as conn:
             row = (await conn.execute(stmt.limit(1).with_for_update())).first()
             if row is None:
                 return None
+            if expect_version is not None and row.version != expect_version:
+                raise Conflict(
+                    f"This {singular(collection)} was changed since version {expect_version} "
+                    f"(it is at version {row.version}); read it again and retry",
+                    {"expectedVersion": expect_version, "version": int(row.version)},
+                )
             data = {**(row.data or {}), **fields}
+            _apply_increments(data, increments, collection)
             now = _now()
-            await conn.execute(
-                update(records).where(records.c.id == row.id).values(data=data, updated_at=now)
+            version = int(row.version) + 1
+            result = await conn.execute(
+                update(records)
+                .where(records.c.id == row.id, records.c.version == row.version)
+                .values(data=data, updated_at=now, version=version)
             )
+            if result.rowcount != 1:  # pragma: no cover - the row lock makes this impossible
+                raise Conflict(f"This {singular(collection)} changed during the update", None)
             for field in unique_fields:
-                if field not in fields:
+                if field not in fields and field not in increments:
                     continue
                 await conn.execute(
                     delete(unique_keys).where(
@@ -324,7 +402,13 @@ class SqlDataStore:
                 )
                 if data[field] is not None:
                     await self._claim(conn, namespace, collection, field, data[field], row.id)
-        return {"id": row.id, **data, "createdAt": iso(row.created_at), "updatedAt": iso(now)}
+        return {
+            "id": row.id,
+            **data,
+            "createdAt": iso(row.created_at),
+            "updatedAt": iso(now),
+            "version": version,
+        }
 
     async def delete(
         self, namespace: str, collection: str, where: Mapping[str, Any], *, many: bool = False
@@ -349,15 +433,24 @@ class SqlDataStore:
         return int(result.rowcount)
 
 
-class SqlSecretStore:
-    """Per-namespace random secrets (JWT keys...), created once and kept in ``orx_secrets``.
+#: Name prefix of the named secrets a deployment gives a namespace (``{{ secrets.NAME }}``).
+NAMED_PREFIX = "env:"
+MAX_NAMED_SECRETS = 100
 
-    A secret never changes once created, so each process keeps the ones it has read: a run
-    that signs a token does not read the database for the key every time.
+
+class SqlSecretStore:
+    """Per-namespace secrets in ``orx_secrets``, encrypted at rest with ``cipher``.
+
+    Two kinds share the table: random keys created on first use (the JWT signing key, name
+    ``jwt``) and the named secrets a deployment hands over (``env:NAME``). A generated key never
+    changes once created, so each process keeps the ones it has read: a run that signs a token
+    does not read the database for the key every time. A plain-text value written before
+    encryption is encrypted in place on first read.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, cipher: SecretCipher) -> None:
         self.engine = engine
+        self.cipher = cipher
         self._known: dict[tuple[str, str], str] = {}
 
     async def _read(self, namespace: str, name: str) -> str | None:
@@ -366,7 +459,23 @@ class SqlSecretStore:
         )
         async with self.engine.connect() as conn:
             value = (await conn.execute(stmt)).scalar_one_or_none()
-        return str(value) if value is not None else None
+        if value is None:
+            return None
+        stored = str(value)
+        if self.cipher.is_encrypted(stored):
+            return self.cipher.decrypt(stored)
+        # Written before secrets were encrypted: encrypt it now, keep using it.
+        async with _writing(self.engine) as conn:
+            await conn.execute(
+                update(secrets_table)
+                .where(
+                    secrets_table.c.namespace == namespace,
+                    secrets_table.c.name == name,
+                    secrets_table.c.value == stored,
+                )
+                .values(value=self.cipher.encrypt(stored))
+            )
+        return stored
 
     async def get_or_create(self, namespace: str, name: str) -> str:
         if not isinstance(name, str) or not name or len(name) > MAX_NAME:
@@ -386,7 +495,10 @@ class SqlSecretStore:
             async with _writing(self.engine) as conn:
                 await conn.execute(
                     insert(secrets_table).values(
-                        namespace=namespace, name=name, value=value, created_at=_now()
+                        namespace=namespace,
+                        name=name,
+                        value=self.cipher.encrypt(value),
+                        created_at=_now(),
                     )
                 )
         except IntegrityError:
@@ -398,6 +510,42 @@ class SqlSecretStore:
             return winner
         self._known[(namespace, name)] = value
         return value
+
+    async def named(self, namespace: str) -> dict[str, str]:
+        stmt = select(secrets_table.c.name, secrets_table.c.value).where(
+            secrets_table.c.namespace == namespace,
+            secrets_table.c.name.startswith(NAMED_PREFIX, autoescape=True),
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return {str(r.name)[len(NAMED_PREFIX) :]: self.cipher.decrypt(str(r.value)) for r in rows}
+
+    async def replace_named(self, namespace: str, values: Mapping[str, str]) -> None:
+        if not isinstance(values, Mapping) or len(values) > MAX_NAMED_SECRETS:
+            raise ValidationFailed(
+                f"secrets must be an object of at most {MAX_NAMED_SECRETS} names", None
+            )
+        rows = []
+        for name, value in values.items():
+            full = NAMED_PREFIX + str(name)
+            if not isinstance(name, str) or not name or len(full) > MAX_NAME:
+                raise ValidationFailed("A secret name is too long or empty", {"name": name})
+            if not isinstance(value, str):
+                raise ValidationFailed("A secret value is text", {"name": name})
+            rows.append({"name": full, "value": self.cipher.encrypt(value)})
+        _check_names(namespace, "secrets")
+        async with _writing(self.engine) as conn:
+            await conn.execute(
+                delete(secrets_table).where(
+                    secrets_table.c.namespace == namespace,
+                    secrets_table.c.name.startswith(NAMED_PREFIX, autoescape=True),
+                )
+            )
+            now = _now()
+            for row in rows:
+                await conn.execute(
+                    insert(secrets_table).values(namespace=namespace, created_at=now, **row)
+                )
 
 
 __all__ = ["SqlDataStore", "SqlSecretStore", "canonical_json", "singular", "unique_hash"]

@@ -19,8 +19,9 @@ from typing import Any, NoReturn
 from pydantic import BaseModel, ValidationError
 
 from orchestrix.errors import ExecutionTimeout, OrchestrixError
-from orchestrix.runtime.checks import ensure_valid
+from orchestrix.runtime.checks import ensure_valid, referenced_secrets, sensitive_input_paths
 from orchestrix.runtime.redact import Redactor
+from orchestrix.spec import budget
 from orchestrix.spec.expressions import (
     Expression,
     ExpressionError,
@@ -64,10 +65,16 @@ class ExecutionResult:
     headers: dict[str, str] = field(default_factory=dict)
     logs: list[StepLog] = field(default_factory=list)
     duration_ms: float = 0.0
+    #: What this run treats as secret (its inputs by role, its secrets), for stored copies.
+    redactor: Redactor = field(default_factory=Redactor, repr=False)
 
     @property
     def ok(self) -> bool:
         return self.status < 400
+
+    def redact(self, value: Any) -> Any:
+        """``value`` with everything this run knows as secret masked (for storing it)."""
+        return self.redactor.redact(value)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,6 +96,8 @@ class _Step:
     guard: Expression | None
     static_config: ToolConfig | None
     ends_run: bool
+    #: Config fields whose values are secrets by role (never logged, whatever they hold).
+    sensitive: frozenset[str]
 
 
 def _dump(output: Any) -> Any:
@@ -106,6 +115,20 @@ class _StepFailed(Exception):
 
     def __init__(self, error: OrchestrixError) -> None:
         self.error = error
+
+
+class BudgetExceeded(OrchestrixError):
+    """A run went past a budget (the size of a step's value, the values of a run)."""
+
+    status = 500
+    code = "budget_exceeded"
+
+
+class SecretMissing(OrchestrixError):
+    """The spec reads ``{{ secrets.NAME }}`` and the server has no secret of that name."""
+
+    status = 500
+    code = "secret_missing"
 
 
 class Executor:
@@ -132,8 +155,12 @@ class Executor:
                     guard=parse_guard(spec.when) if spec.when is not None else None,
                     static_config=static_config,
                     ends_run=cls.ends_run,
+                    sensitive=cls.sensitive,
                 )
             )
+        #: Names read as ``{{ secrets.NAME }}``: a run that reads none never loads secrets.
+        self.secret_names = referenced_secrets(workflow)
+        self._sensitive_inputs = sensitive_input_paths(workflow.input_schema)
 
     async def run(
         self,
@@ -144,7 +171,10 @@ class Executor:
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         client_ip: str | None = None,
+        secrets: Mapping[str, str] | None = None,
     ) -> ExecutionResult:
+        """Run once. ``secrets`` are the server's named secrets; None reads them from the
+        services' secret store for ``namespace`` (what a deployment handed the host)."""
         ctx = RunContext(
             workflow=self.workflow,
             input=dict(input),
@@ -154,12 +184,16 @@ class Executor:
             client={"ip": client_ip},
         )
         logs: list[StepLog] = []
+        redactor = Redactor()
+        self._remember_inputs(ctx.input, redactor)
         started = time.perf_counter()
         limit = timeout if timeout is not None else services.settings.run_timeout
         try:
             async with asyncio.timeout(limit):
-                status, body, out_headers = await self._run_steps(ctx, logs)
-        except TimeoutError:
+                with budget.run_deadline(limit):
+                    known = await self._secrets(services, namespace, secrets, redactor)
+                    status, body, out_headers = await self._run_steps(ctx, logs, known, redactor)
+        except (TimeoutError, budget.DeadlineExceeded):
             error = ExecutionTimeout(
                 f"The run took longer than {limit:g} seconds", {"timeoutSeconds": limit}
             )
@@ -171,16 +205,58 @@ class Executor:
             status=status,
             body=body,
             headers=out_headers,
-            logs=self._redacted(ctx, logs),
+            logs=self._redacted(ctx, logs, redactor),
             duration_ms=duration,
+            redactor=redactor,
         )
 
+    def _remember_inputs(self, data: Mapping[str, Any], redactor: Redactor) -> None:
+        """Input fields the schema marks ``writeOnly`` or ``format: password`` are secrets."""
+        for path in self._sensitive_inputs:
+            value: Any = data
+            for key in path:
+                value = value.get(key) if isinstance(value, Mapping) else None
+            if value is not None:
+                redactor.remember(value)
+
+    async def _secrets(
+        self,
+        services: Services,
+        namespace: str,
+        given: Mapping[str, str] | None,
+        redactor: Redactor,
+    ) -> dict[str, str]:
+        """The secrets the spec reads (only those), each remembered as sensitive."""
+        if not self.secret_names:
+            return {}
+        found = dict(given) if given is not None else await services.secrets.named(namespace)
+        missing = sorted(self.secret_names - found.keys())
+        if missing:
+            raise _StepFailed(
+                SecretMissing(
+                    f"The secret {missing[0]} is not set for this server "
+                    f"(orchestrix secret set SERVER {missing[0]})",
+                    {"missing": missing},
+                )
+            )
+        chosen = {name: found[name] for name in self.secret_names}
+        redactor.remember(list(chosen.values()))
+        return chosen
+
     async def _run_steps(
-        self, ctx: RunContext, logs: list[StepLog]
+        self,
+        ctx: RunContext,
+        logs: list[StepLog],
+        secrets: dict[str, str],
+        redactor: Redactor,
     ) -> tuple[int, Any, dict[str, str]]:
         scope = ctx.scope()
+        if secrets:
+            scope["secrets"] = secrets
         last_output: Any = None
+        spent = 0  # the size of every value the run has taken and given so far
         for step in self._steps:
+            budget.check()
             t0 = time.perf_counter()
             if step.guard is not None:
                 try:
@@ -192,11 +268,15 @@ class Executor:
                     continue
             rendered: Any = None
             try:
+                rendered = step.template.render(scope)
+                spent += self._within_budget(logs, step, t0, rendered, "config", spent)
+                if step.sensitive and isinstance(rendered, dict):
+                    for name in step.sensitive:
+                        if rendered.get(name) is not None:
+                            redactor.remember(rendered[name])
                 if step.static_config is not None:
                     config = step.static_config
-                    rendered = step.template.render(scope)
                 else:
-                    rendered = step.template.render(scope)
                     config = step.config_model.model_validate(rendered)
             except ExpressionError as e:
                 self._fail(logs, step, t0, rendered, _expression_failed(step, "config", e))
@@ -206,6 +286,8 @@ class Executor:
                 output = _dump(await step.tool.run(ctx, config))
             except OrchestrixError as e:
                 self._fail(logs, step, t0, rendered, e)
+            except budget.DeadlineExceeded:
+                raise
             except Exception as e:  # a bug or an unexpected library error: answer 500, log it
                 log.exception("tool %s (%s) failed", step.id, step.type)
                 self._fail(
@@ -217,6 +299,7 @@ class Executor:
                         f"Tool {step.id!r} failed unexpectedly", {"type": type(e).__name__}
                     ),
                 )
+            spent += self._within_budget(logs, step, t0, output, "output", spent)
             ctx.steps[step.id] = output
             logs.append(StepLog(step.id, step.type, "success", _ms(t0), rendered, output))
             last_output = output
@@ -227,6 +310,36 @@ class Executor:
                     dict(output.get("headers") or {}),
                 )
         return 200, last_output, {}
+
+    def _within_budget(
+        self, logs: list[StepLog], step: _Step, t0: float, value: Any, what: str, spent: int
+    ) -> int:
+        """The size of a step's value; past a budget the step fails (nothing big is kept)."""
+        size = budget.value_size(value, budget.MAX_STEP_VALUE)
+        if size > budget.MAX_STEP_VALUE:
+            self._fail(
+                logs,
+                step,
+                t0,
+                None,
+                BudgetExceeded(
+                    f"The {what} of step {step.id!r} is larger than {budget.MAX_STEP_VALUE} bytes",
+                    {"toolId": step.id, "maxBytes": budget.MAX_STEP_VALUE},
+                ),
+            )
+        if spent + size > budget.MAX_RUN_VALUE:
+            self._fail(
+                logs,
+                step,
+                t0,
+                None,
+                BudgetExceeded(
+                    f"The run's values are larger than {budget.MAX_RUN_VALUE} bytes "
+                    f"(at step {step.id!r})",
+                    {"toolId": step.id, "maxBytes": budget.MAX_RUN_VALUE},
+                ),
+            )
+        return size
 
     @staticmethod
     def _fail(
@@ -246,8 +359,7 @@ class Executor:
         raise _StepFailed(error)
 
     @staticmethod
-    def _redacted(ctx: RunContext, logs: list[StepLog]) -> list[StepLog]:
-        redactor = Redactor()
+    def _redacted(ctx: RunContext, logs: list[StepLog], redactor: Redactor) -> list[StepLog]:
         redactor.collect(ctx.input)
         redactor.collect(ctx.headers)
         for entry in logs:
@@ -286,8 +398,9 @@ async def execute(
     namespace: str,
     headers: Mapping[str, str] | None = None,
     timeout: float | None = None,
+    secrets: Mapping[str, str] | None = None,
 ) -> ExecutionResult:
     """Compile and run once (prefer a cached :class:`Executor` for repeated runs)."""
     return await Executor(workflow).run(
-        input, services, namespace=namespace, headers=headers, timeout=timeout
+        input, services, namespace=namespace, headers=headers, timeout=timeout, secrets=secrets
     )

@@ -1,9 +1,16 @@
 """Keeping secrets out of logs: passwords, tokens, hashes and keys never appear in step logs
 or stored executions.
 
-Two rules: a value under a sensitive key (``password``, ``token``, ``secret``...) is replaced,
-and a sensitive value seen anywhere in the run is replaced wherever else it appears (the
-password that ``hashPassword`` received as ``value``, the token inside ``Bearer ...``).
+Three rules. By name: a value under a sensitive key (``password``, ``token``, ``secret``,
+``pw``, ``pin``, an ``X-Upstream-Auth`` header...) is replaced. By role: the executor hands
+over the values that a tool takes as a secret (``hashPassword``'s ``value``,
+``verifyPassword``'s ``password``), the input fields whose schema says ``writeOnly: true`` or
+``format: password``, and the server's ``{{ secrets.* }}``, whatever their fields are called.
+Everywhere: a sensitive value seen anywhere in the run is replaced wherever else it appears
+(the password inside a message, the token inside ``Bearer ...``).
+
+Structures are walked once per object: a graph whose steps reference earlier outputs many
+times shares those objects, and each is visited (and redacted) once, by identity.
 """
 
 from __future__ import annotations
@@ -17,58 +24,103 @@ SENSITIVE_KEY = re.compile(
     r"hash|cookie|credential|private[_-]?key",
     re.IGNORECASE,
 )
+#: Whole words of a key (camelCase, snake_case, kebab-case) that mark it sensitive.
+SENSITIVE_WORDS = frozenset(
+    {"pw", "pwd", "pin", "otp", "passcode", "auth", "cvv", "cvc", "ssn", "signature"}
+)
+_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _MIN_SECRET_LENGTH = 4
 
 
 def is_sensitive_key(key: str) -> bool:
-    return bool(SENSITIVE_KEY.search(key))
+    if SENSITIVE_KEY.search(key):
+        return True
+    return any(word.lower() in SENSITIVE_WORDS for word in _WORD.findall(key))
 
 
 class Redactor:
     """Collects sensitive values, then masks them everywhere in a structure."""
 
     def __init__(self) -> None:
+        #: Values masked wherever they appear, also inside longer text.
         self.values: set[str] = set()
+        #: Short values given by role: masked only where a whole string equals them.
+        self.exact: set[str] = set()
+        self._collected: set[int] = set()
+        self._redacted: dict[int, Any] = {}
 
     def collect(self, value: Any) -> None:
         """Remember the values held under sensitive keys anywhere in ``value``."""
-        if isinstance(value, dict):
-            for k, v in value.items():
-                if isinstance(k, str) and is_sensitive_key(k):
-                    self._remember(v)
-                else:
-                    self.collect(v)
-        elif isinstance(value, list):
-            for item in value:
-                self.collect(item)
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            if not isinstance(item, dict | list) or id(item) in self._collected:
+                continue
+            self._collected.add(id(item))
+            if isinstance(item, dict):
+                for k, v in item.items():
+                    if isinstance(k, str) and is_sensitive_key(k):
+                        self.remember(v)
+                    else:
+                        stack.append(v)
+            else:
+                stack.extend(item)
 
-    def _remember(self, value: Any) -> None:
-        if isinstance(value, str):
-            if len(value) >= _MIN_SECRET_LENGTH:
-                self.values.add(value)
-                if value.lower().startswith("bearer "):
-                    self.values.add(value[7:])
-        elif isinstance(value, dict | list):
-            for item in value.values() if isinstance(value, dict) else value:
-                self._remember(item)
+    def remember(self, value: Any) -> None:
+        """Treat ``value`` (text, or every text inside it) as a secret of this run."""
+        stack = [value]
+        seen: set[int] = set()
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                self._add(item)
+            elif isinstance(item, int | float) and not isinstance(item, bool):
+                self._add(str(item))
+            elif isinstance(item, dict | list) and id(item) not in seen:
+                seen.add(id(item))
+                stack.extend(item.values() if isinstance(item, dict) else item)
+
+    def _add(self, text: str) -> None:
+        if not text:
+            return
+        self._redacted.clear()  # what is masked changed
+        if len(text) >= _MIN_SECRET_LENGTH:
+            self.values.add(text)
+            if text.lower().startswith("bearer "):
+                self.values.add(text[7:])
+        else:
+            self.exact.add(text)
 
     def redact(self, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {
-                k: MASK
-                if isinstance(k, str) and is_sensitive_key(k) and v is not None
-                else self.redact(v)
-                for k, v in value.items()
-            }
-        if isinstance(value, list):
-            return [self.redact(v) for v in value]
-        if isinstance(value, str) and self.values:
-            if value in self.values:
-                return MASK
-            for secret in self.values:
-                if secret in value:
-                    value = value.replace(secret, MASK)
-            return value
+        if isinstance(value, dict | list):
+            key = id(value)
+            done = self._redacted.get(key)
+            if done is not None:
+                return done
+            result: Any
+            if isinstance(value, dict):
+                result = {}
+                self._redacted[key] = result  # a cycle meets the result being built
+                for k, v in value.items():
+                    sensitive = isinstance(k, str) and is_sensitive_key(k) and v is not None
+                    result[k] = MASK if sensitive else self.redact(v)
+            else:
+                result = []
+                self._redacted[key] = result
+                result.extend(self.redact(v) for v in value)
+            return result
+        if isinstance(value, str):
+            return self._text(value)
+        if isinstance(value, int | float) and not isinstance(value, bool) and self.exact:
+            return MASK if str(value) in self.exact else value
+        return value
+
+    def _text(self, value: str) -> str:
+        if value in self.exact or value in self.values:
+            return MASK
+        for secret in self.values:
+            if secret in value:
+                value = value.replace(secret, MASK)
         return value
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orchestrix import __version__
 from orchestrix.passwords import prepare
+from orchestrix.runtime.cipher import SecretCipher
 from orchestrix.runtime.database import ensure_schema, make_engine
 from orchestrix.runtime.datastore import SqlDataStore, SqlSecretStore
 from orchestrix.runtime.egress import EgressPolicy, egress_client
@@ -37,7 +38,7 @@ async def open_services(
         yield Services(
             settings=settings,
             datastore=SqlDataStore(engine),
-            secrets=SqlSecretStore(engine),
+            secrets=SqlSecretStore(engine, SecretCipher(settings)),
             mailer=build_mailer(settings, engine),
             limiter=limiter,
             http=http,

@@ -160,6 +160,8 @@ async def run_workflow_tests(
     functions = _test_functions(
         await services.secrets.get_or_create(ns, "jwt"), await prepare(services.settings)
     )
+    # Tests never see a server's real secrets (nor send them upstream): each reads a stand-in.
+    placeholders = {name: f"test-secret-{name}" for name in executor.secret_names}
     results: list[TestResult] = []
     try:
         for test in workflow.tests:
@@ -167,7 +169,12 @@ async def run_workflow_tests(
             test_input = await _render(test.input, functions)
             headers = await _render(test.headers, functions)
             result = await executor.run(
-                test_input, services, namespace=ns, headers=headers, client_ip=_client_ip(headers)
+                test_input,
+                services,
+                namespace=ns,
+                headers=headers,
+                client_ip=_client_ip(headers),
+                secrets=placeholders,
             )
             problems = []
             expected_status = test.expect.status

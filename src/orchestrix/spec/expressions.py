@@ -16,8 +16,10 @@ import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from orchestrix.spec import budget
 from orchestrix.spec.functions import FUNCTIONS, contains, slugify
 from orchestrix.spec.values import MAX_STRING, ExpressionError, ExpressionEvalError
 from orchestrix.spec.values import is_number as _is_number
@@ -177,13 +179,16 @@ def _compare(op: str, a: Any, b: Any) -> bool:
 def _add(a: Any, b: Any) -> Any:
     if _is_number(a) and _is_number(b):
         return a + b
+    budget.check()
     if isinstance(a, list) and isinstance(b, list):
+        if len(a) + len(b) > budget.MAX_ITEMS:
+            raise ExpressionEvalError(f"list result is longer than {budget.MAX_ITEMS} items")
         return a + b
     if isinstance(a, str) or isinstance(b, str):
-        text = _stringify(a) + _stringify(b)
-        if len(text) > MAX_STRING:
-            raise ExpressionEvalError("string result is too long")
-        return text
+        left, right = _stringify(a), _stringify(b)
+        if len(left) + len(right) > MAX_STRING:
+            raise ExpressionEvalError(f"string result is longer than {MAX_STRING} characters")
+        return left + right
     raise ExpressionEvalError(f"cannot add {_type_name(a)} and {_type_name(b)}")
 
 
@@ -448,7 +453,12 @@ class _Parser:
                 values = [item.const for item in items]
                 return _Node(lambda _s, _fs: list(values))
             fns = [item.fn for item in items]
-            return _Node(lambda s, fs: [f(s, fs) for f in fns])
+
+            def build(s: Scope, fs: Functions) -> list[Any]:
+                budget.check()
+                return [f(s, fs) for f in fns]
+
+            return _Node(build)
         if t.kind == "end":
             raise self.error("the expression ends too early")
         raise self.error(f"unexpected {t.value!r}")
@@ -468,6 +478,7 @@ class _Parser:
             fn = fs.get(name)
             if fn is None:
                 raise ExpressionEvalError(f"unknown function {name}()")
+            budget.check()
             values = [f(s, fs) for f in fns]
             try:
                 return fn(*values)
@@ -549,8 +560,15 @@ class Expression:
         return f"Expression({self.source!r})"
 
 
-def parse(source: str) -> Expression:
+@lru_cache(maxsize=4096)
+def _parsed(source: str) -> Expression:
+    """Parse once per distinct source: the static checks, the executor and the MCP side all
+    compile the same spec, and an :class:`Expression` never changes once parsed."""
     return Expression(source)
+
+
+def parse(source: str) -> Expression:
+    return _parsed(source) if isinstance(source, str) else Expression(source)
 
 
 def parse_guard(source: str) -> Expression:
@@ -560,7 +578,7 @@ def parse_guard(source: str) -> Expression:
         text = text[2:-2].strip()
     if not text:
         raise ExpressionError("empty guard expression", source, 0)
-    return Expression(text)
+    return _parsed(text)
 
 
 # --- templates: config values with {{ }} inside --------------------------------------------
@@ -590,7 +608,7 @@ def _split_template(text: str) -> list[str | Expression]:
         if not inner:
             raise ExpressionError("empty '{{ }}'", text, start)
         try:
-            parts.append(Expression(inner))
+            parts.append(_parsed(inner))
         except ExpressionError as e:
             raw = text[start + 2 : end]
             offset = start + 2 + len(raw) - len(raw.lstrip())
@@ -644,9 +662,17 @@ class Template:
                 return lambda s, fs: only.evaluate(s, fs)
 
             def interpolate(s: Scope, fs: Functions) -> str:
-                return "".join(
-                    p if isinstance(p, str) else _stringify(p.evaluate(s, fs)) for p in parts
-                )
+                pieces = []
+                total = 0
+                for p in parts:
+                    piece = p if isinstance(p, str) else _stringify(p.evaluate(s, fs))
+                    total += len(piece)
+                    if total > MAX_STRING:
+                        raise ExpressionEvalError(
+                            f"text result is longer than {MAX_STRING} characters"
+                        )
+                    pieces.append(piece)
+                return "".join(pieces)
 
             return interpolate
         if isinstance(value, dict):

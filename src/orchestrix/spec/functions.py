@@ -12,6 +12,9 @@ import uuid as _uuid
 from collections.abc import Callable
 from typing import Any
 
+from orchestrix.spec.budget import MAX_ITEMS
+from orchestrix.spec.budget import check as budget_check
+from orchestrix.spec.patterns import PatternError, search
 from orchestrix.spec.values import MAX_STRING
 from orchestrix.spec.values import fail as _fail
 from orchestrix.spec.values import is_number as _is_number
@@ -106,11 +109,25 @@ def _coalesce(*values: Any) -> Any:
 
 def _concat(*values: Any) -> Any:
     if values and all(isinstance(v, list) for v in values):
+        if sum(len(v) for v in values) > MAX_ITEMS:
+            _fail(f"concat() result is longer than {MAX_ITEMS} items")
         return [item for v in values for item in v]
-    text = "".join(_stringify(v) for v in values)
-    if len(text) > MAX_STRING:
-        _fail("concat() result is too long")
-    return text
+    return _bounded_join("", values, "concat")
+
+
+def _bounded_join(separator: str, values: Any, name: str) -> str:
+    """``separator.join`` of the values' text, refused past MAX_STRING before it is built."""
+    pieces: list[str] = []
+    total = 0
+    for i, v in enumerate(values):
+        if i % 1024 == 0:
+            budget_check()
+        piece = _stringify(v)
+        total += len(piece) + (len(separator) if pieces else 0)
+        if total > MAX_STRING:
+            _fail(f"{name}() result is longer than {MAX_STRING} characters")
+        pieces.append(piece)
+    return separator.join(pieces)
 
 
 def contains(haystack: Any, needle: Any) -> bool:
@@ -140,10 +157,10 @@ def _replace(value: Any, old: Any, new: Any) -> Any:
     old_s = _stringify(old)
     if not old_s:
         _fail("replace() needs a non-empty text to replace")
-    result = _stringify(value).replace(old_s, _stringify(new))
-    if len(result) > MAX_STRING:
-        _fail("replace() result is too long")
-    return result
+    text, new_s = _stringify(value), _stringify(new)
+    if len(text) + text.count(old_s) * (len(new_s) - len(old_s)) > MAX_STRING:
+        _fail(f"replace() result is longer than {MAX_STRING} characters")
+    return text.replace(old_s, new_s)
 
 
 def _join(values: Any, separator: Any = ",") -> str:
@@ -151,7 +168,7 @@ def _join(values: Any, separator: Any = ",") -> str:
         return ""
     if not isinstance(values, list):
         _fail("join() takes a list")
-    return _stringify(separator).join(_stringify(v) for v in values)
+    return _bounded_join(_stringify(separator), values, "join")
 
 
 def _split(value: Any, separator: Any = ",") -> list[str]:
@@ -160,7 +177,20 @@ def _split(value: Any, separator: Any = ",") -> list[str]:
     sep = _stringify(separator)
     if not sep:
         _fail("split() needs a non-empty separator")
-    return _stringify(value).split(sep)
+    text = _stringify(value)
+    if text.count(sep) >= MAX_ITEMS:
+        _fail(f"split() result is longer than {MAX_ITEMS} items")
+    return text.split(sep)
+
+
+def _matches(value: Any, pattern: Any) -> bool:
+    """True when the pattern matches somewhere in the text (RE2: linear time, no backtracking)."""
+    if value is None:
+        return False
+    try:
+        return search(_stringify(pattern), _stringify(value))
+    except PatternError as e:
+        return _fail(f"matches() cannot use this pattern: {e}")  # type: ignore[no-any-return]
 
 
 def _numbers(name: str, values: tuple[Any, ...]) -> list[float | int]:
@@ -239,6 +269,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "startsWith": _starts_with,
     "endsWith": _ends_with,
     "replace": _replace,
+    "matches": _matches,
     "join": _join,
     "split": _split,
     "round": _round,

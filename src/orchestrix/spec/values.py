@@ -30,7 +30,8 @@ class ExpressionEvalError(ExpressionError):
 
 
 def stringify(value: Any) -> str:
-    """How a value reads in text: ``null`` is empty, booleans lower case, containers JSON."""
+    """How a value reads in text: ``null`` is empty, booleans lower case, containers JSON
+    (refused past :data:`MAX_STRING`, before it is built)."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -38,6 +39,8 @@ def stringify(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict | list):
+        if value_size(value, MAX_STRING) > MAX_STRING:
+            raise ExpressionEvalError("text of a value is too long")
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
     return str(value)
 
@@ -64,3 +67,37 @@ def type_name(value: Any) -> str:
     if isinstance(value, dict):
         return "object"
     return "value"
+
+
+def value_size(value: Any, limit: int) -> int:
+    """How large ``value`` is as JSON text, counting a shared object each time it appears
+    (as serializing it would) but walking it once; stops counting past ``limit``."""
+    sizes: dict[int, int] = {}
+
+    def size(item: Any, depth: int) -> int:
+        if isinstance(item, str):
+            return len(item) + 2
+        if isinstance(item, dict | list):
+            key = id(item)
+            known = sizes.get(key)
+            if known is not None:
+                return known
+            if depth > 200:
+                return limit + 1
+            sizes[key] = limit + 1  # a cycle is too large
+            total = 2
+            if isinstance(item, dict):
+                for k, v in item.items():
+                    total += len(str(k)) + 4 + size(v, depth + 1)
+                    if total > limit:
+                        break
+            else:
+                for v in item:
+                    total += 1 + size(v, depth + 1)
+                    if total > limit:
+                        break
+            sizes[key] = total
+            return total
+        return 8
+
+    return size(value, 0)

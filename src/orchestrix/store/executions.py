@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrix.errors import NotFoundError
@@ -30,9 +32,24 @@ def _to_execution(row: ExecutionRow) -> ExecutionRecord:
     )
 
 
+#: Pruning runs at most this often per server and process, not on every run.
+PRUNE_EVERY = 60.0
+
+
 class ExecutionRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._pruned_at: dict[str, float] = {}
+
+    def _due(self, server_id: str) -> bool:
+        now = time.monotonic()
+        last = self._pruned_at.get(server_id)
+        if last is not None and now - last < PRUNE_EVERY:
+            return False
+        if len(self._pruned_at) > 10_000:
+            self._pruned_at.clear()
+        self._pruned_at[server_id] = now
+        return True
 
     async def record(
         self,
@@ -63,6 +80,58 @@ class ExecutionRepository:
             await session.flush()
             record = _to_execution(row)
         return record
+
+    async def keep(
+        self,
+        server_id: str,
+        *,
+        retention: str,
+        retention_days: int | None,
+        version: int,
+        source: str,
+        status: int,
+        input: Any,
+        body: Any,
+        logs: list[dict[str, Any]],
+        duration_ms: float,
+    ) -> ExecutionRecord:
+        """Store a run as ``retention`` says (``all``, ``errors``: status 400 or more,
+        ``none``) and prune the server's executions past ``retention_days``. A run that is not
+        stored gets a record with id 0 and no data."""
+        if retention_days is not None and self._due(server_id):
+            await self.prune(server_id, older_than=timedelta(days=retention_days))
+        if retention == "none" or (retention == "errors" and status < 400):
+            return ExecutionRecord(
+                id=0,
+                server_id=server_id,
+                version=version,
+                source=source,
+                status=status,
+                input=None,
+                body=None,
+                logs=[],
+                duration_ms=duration_ms,
+                created_at=utcnow(),
+            )
+        return await self.record(
+            server_id,
+            version=version,
+            source=source,
+            status=status,
+            input=input,
+            body=body,
+            logs=logs,
+            duration_ms=duration_ms,
+        )
+
+    async def prune(self, server_id: str | None, *, older_than: timedelta) -> int:
+        """Delete executions older than ``older_than`` (of one server, or of all)."""
+        query = delete(ExecutionRow).where(ExecutionRow.created_at < utcnow() - older_than)
+        if server_id is not None:
+            query = query.where(ExecutionRow.server_id == server_id)
+        async with self._sessions.begin() as session:
+            result = await session.execute(query)
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def page(
         self, server_id: str, *, limit: int = 20, offset: int = 0

@@ -142,3 +142,21 @@ class ApiTokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ServerSecretRow(Base):
+    """A named secret of a server (an upstream API key, a webhook secret...), encrypted.
+
+    ``value`` holds ``fernet:<token>`` (:mod:`orchestrix.runtime.cipher`): the database alone
+    never gives a value back. Specs reference a secret as ``{{ secrets.NAME }}``.
+    """
+
+    __tablename__ = "server_secrets"
+
+    server_id: Mapped[str] = mapped_column(
+        ForeignKey("servers.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

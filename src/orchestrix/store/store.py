@@ -7,11 +7,13 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from orchestrix.runtime.cipher import SecretCipher
 from orchestrix.runtime.database import make_engine
-from orchestrix.settings import Settings
+from orchestrix.settings import Settings, get_settings
 from orchestrix.store.deployments import DeploymentRepository
 from orchestrix.store.executions import ExecutionRepository
 from orchestrix.store.migrate import migrate
+from orchestrix.store.secrets import ServerSecretRepository
 from orchestrix.store.servers import ServerRepository
 from orchestrix.store.tokens import TokenRepository
 
@@ -19,7 +21,9 @@ from orchestrix.store.tokens import TokenRepository
 class Store:
     """Repositories over one engine. The engine is the caller's (see :meth:`open`)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, cipher: SecretCipher | None = None) -> None:
+        """``cipher`` encrypts server secrets; None: the default settings' (see
+        :class:`~orchestrix.runtime.cipher.SecretCipher`)."""
         self.engine = engine
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
             engine, expire_on_commit=False
@@ -29,8 +33,11 @@ class Store:
         self.deployments = DeploymentRepository(self.sessions)
         self.executions = ExecutionRepository(self.sessions)
         self.tokens = TokenRepository(self.sessions)
+        self.cipher = cipher or SecretCipher(get_settings())
+        self.secrets = ServerSecretRepository(self.sessions, self.cipher)
 
     async def migrate(self) -> None:
+        self.cipher.check()  # a required ORCHESTRIX_ENCRYPTION_KEY that is missing fails here
         await migrate(self.engine)
 
     @classmethod
@@ -40,7 +47,7 @@ class Store:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.resolved_database_url)
         try:
-            store = cls(engine)
+            store = cls(engine, cipher=SecretCipher(settings))
             await store.migrate()
             yield store
         finally:

@@ -91,8 +91,13 @@ class DataStore(Protocol):
         where: Mapping[str, Any],
         changes: Mapping[str, Any],
         unique: list[str],
+        *,
+        increment: Mapping[str, int | float] | None = None,
+        expect_version: int | None = None,
     ) -> dict[str, Any] | None:
-        """Update the first match; returns it updated, or None. Raises ``Conflict``."""
+        """Update the first match atomically (``increment`` adds to numbers); returns it
+        updated, or None. Raises ``Conflict`` on a taken unique value or, with
+        ``expect_version``, when the record's version moved on."""
         ...
 
     async def delete(
@@ -103,6 +108,14 @@ class DataStore(Protocol):
 class SecretStore(Protocol):
     async def get_or_create(self, namespace: str, name: str) -> str:
         """A random secret kept outside the spec, created on first use."""
+        ...
+
+    async def named(self, namespace: str) -> dict[str, str]:
+        """The named secrets (``{{ secrets.NAME }}``) a deployment gave this namespace."""
+        ...
+
+    async def replace_named(self, namespace: str, values: Mapping[str, str]) -> None:
+        """Set the namespace's named secrets to ``values`` (encrypted at rest)."""
         ...
 
 
@@ -159,7 +172,8 @@ class RunContext:
     client: dict[str, Any] = field(default_factory=lambda: {"ip": None})
 
     def scope(self) -> dict[str, Any]:
-        """What expressions can see: ``input``, ``steps``, ``headers`` and ``client``."""
+        """What expressions can see: ``input``, ``steps``, ``headers`` and ``client`` (the
+        executor adds ``secrets``, the ones the spec reads)."""
         return {
             "input": self.input,
             "steps": self.steps,
@@ -183,6 +197,8 @@ class Tool:
     read_only: ClassVar[bool] = True
     #: True for ``response``: a run that reaches it ends there.
     ends_run: ClassVar[bool] = False
+    #: Config fields (wire names) that take a secret: never logged, whatever they hold.
+    sensitive: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

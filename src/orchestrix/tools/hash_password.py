@@ -40,6 +40,7 @@ class HashPassword(Tool):
     summary = "Hashes a password with argon2id; store the hash, never the password."
     Config = HashPasswordConfig
     Output = HashPasswordOutput
+    sensitive = frozenset({"value"})  # never logged, whatever the field is called
 
     async def run(self, ctx: RunContext, config: HashPasswordConfig) -> HashPasswordOutput:
         if not config.value:

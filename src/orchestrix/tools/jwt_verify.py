@@ -46,6 +46,7 @@ class JwtVerify(Tool):
     summary = "Verifies a JWT (from a header or the input); 401 when missing, bad or expired."
     Config = JwtVerifyConfig
     Output = JwtVerifyOutput
+    sensitive = frozenset({"token"})  # never logged, whatever the field is called
 
     async def run(self, ctx: RunContext, config: JwtVerifyConfig) -> JwtVerifyOutput:
         token = bare_token(config.token)

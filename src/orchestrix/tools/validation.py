@@ -2,8 +2,9 @@
 
 Every violation is listed at once as ``{field, message}`` with a readable message
 ("email must be a valid email address"), so a client can show them all next to the fields.
-Formats are really checked: ``email`` with ``email-validator``, ``date``, ``date-time``,
-``time``, ``uri``, ``uuid``, ``hostname``, ``ipv4``/``ipv6`` and ``regex``.
+Patterns (``pattern``, ``patternProperties``) run on RE2, a linear-time engine, so no pattern
+can stall a run. Formats are really checked: ``email`` with ``email-validator``, ``date``,
+``date-time``, ``time``, ``uri``, ``uuid``, ``hostname``, ``ipv4``/``ipv6`` and ``regex``.
 
 :func:`validator_for` and :func:`check_input_schema` are also used by the static checks and by
 the MCP and REST adapters, so a schema is compiled once per process.
@@ -20,13 +21,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.protocols import Validator
 from pydantic import Field, field_validator
 
 from orchestrix.errors import ValidationFailed
 from orchestrix.spec.expressions import ExpressionError, parse_guard
+from orchestrix.spec.patterns import PatternError, pattern_problem
+from orchestrix.spec.patterns import search as pattern_search
 from orchestrix.tools.base import RunContext, Tool, ToolConfig, ToolOutput
 
 # --- formats ------------------------------------------------------------------------------
@@ -128,9 +131,67 @@ FORMAT_NAMES = {
 # --- compiling schemas --------------------------------------------------------------------
 
 
+def _matches(pattern: Any, text: str) -> bool:
+    try:
+        return pattern_search(pattern, text)
+    except PatternError:
+        return False  # refused by the static checks; a schema given at run time fails closed
+
+
+def _pattern(validator: Any, pattern: Any, instance: Any, _schema: Any) -> Iterable[Any]:
+    if validator.is_type(instance, "string") and not _matches(pattern, instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties(validator: Any, patterns: Any, instance: Any, _schema: Any) -> Any:
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        for key, value in instance.items():
+            if _matches(pattern, key):
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+#: Draft 2020-12 with patterns on RE2 (jsonschema's own use Python's backtracking ``re``).
+LinearDraft202012Validator = validators.extend(  # type: ignore[no-untyped-call]  # untyped upstream
+    Draft202012Validator,
+    {"pattern": _pattern, "patternProperties": _pattern_properties},
+)
+
+
 @lru_cache(maxsize=512)
 def _compiled(canonical: str) -> Validator:
-    return Draft202012Validator(json.loads(canonical), format_checker=FORMAT_CHECKER)
+    validator: Validator = LinearDraft202012Validator(
+        json.loads(canonical), format_checker=FORMAT_CHECKER
+    )
+    return validator
+
+
+def _pattern_problems(schema: Any, path: str = "") -> list[str]:
+    """Patterns of a schema that the linear-time engine cannot run."""
+    problems: list[str] = []
+    stack: list[tuple[Any, str]] = [(schema, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                here = _join(where, key)
+                if key == "pattern" and isinstance(value, str):
+                    reason = pattern_problem(value)
+                    if reason:
+                        problems.append(f"{here}: {reason}")
+                elif key == "patternProperties" and isinstance(value, dict):
+                    for pattern, sub in value.items():
+                        reason = pattern_problem(pattern)
+                        if reason:
+                            problems.append(f"{_join(here, pattern)}: {reason}")
+                        stack.append((sub, _join(here, pattern)))
+                    continue
+                if key not in ("const", "enum", "default", "examples"):
+                    stack.append((value, here))
+        elif isinstance(node, list):
+            stack.extend((item, _join(where, i)) for i, item in enumerate(node))
+    return sorted(problems)
 
 
 def validator_for(schema: dict[str, Any]) -> Validator:
@@ -158,7 +219,7 @@ def check_input_schema(schema: Any) -> list[str]:
         where = _schema_path(error.absolute_path)
         message = detail.message
         problems.append(f"{where}: {message}" if where else message)
-    return problems
+    return problems or _pattern_problems(schema)
 
 
 # --- readable violations ------------------------------------------------------------------
@@ -233,8 +294,8 @@ def _extra_fields(instance: dict[str, Any], schema: Any) -> list[str]:
     if not isinstance(schema, dict):
         return []
     known = set(schema.get("properties") or {})
-    patterns = [re.compile(p) for p in schema.get("patternProperties") or {}]
-    return [k for k in instance if k not in known and not any(p.search(k) for p in patterns)]
+    patterns = list(schema.get("patternProperties") or {})
+    return [k for k in instance if k not in known and not any(_matches(p, k) for p in patterns)]
 
 
 def _violations(error: ValidationError) -> list[dict[str, str]]:

@@ -37,6 +37,7 @@ class VerifyPassword(Tool):
     summary = "Checks a password against an argon2 hash in constant time; 401 on a mismatch."
     Config = VerifyPasswordConfig
     Output = VerifyPasswordOutput
+    sensitive = frozenset({"password", "hash"})  # never logged, whatever the field is called
 
     async def run(self, ctx: RunContext, config: VerifyPasswordConfig) -> VerifyPasswordOutput:
         passwords = await prepare(ctx.services.settings)
