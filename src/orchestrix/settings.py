@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from orchestrix.errors import ConfigurationError
 
@@ -192,6 +192,42 @@ class Settings(BaseSettings):
         description="A workflow spec inline (JSON or YAML): what `orchestrix mcp` serves when "
         "given no file. The `archestra-platform` target passes the spec this way.",
     )
+
+    # --- MCP endpoints (area: mcp): DNS-rebinding protection and OAuth 2.1 resource server ---
+    mcp_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Extra `Host` values MCP endpoints accept, comma-separated (`api.example.com`, "
+        "`api.example.com:*` for any port). Loopback names and the host of "
+        "ORCHESTRIX_HOST_PUBLIC_URL are always accepted; `*` turns the check off.",
+    )
+    mcp_allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Extra browser `Origin` values MCP endpoints accept, comma-separated "
+        "(`https://app.example.com`). Loopback origins are always accepted; a request without "
+        "an Origin is not a browser's and passes.",
+    )
+    mcp_oauth_issuer: str | None = Field(
+        default=None,
+        description="OAuth 2.1 authorization server whose access tokens MCP endpoints accept "
+        "(its `iss`). Unset: MCP endpoints take only API keys.",
+    )
+    mcp_oauth_jwks_url: str | None = Field(
+        default=None,
+        description="The issuer's JWKS URL. Unset: read from the issuer's "
+        "/.well-known/oauth-authorization-server (or openid-configuration) metadata.",
+    )
+    mcp_oauth_audience: str | None = Field(
+        default=None,
+        description="The `aud` an access token must carry. Unset: the MCP endpoint's own URL "
+        "(RFC 8707 resource indicator).",
+    )
+
+    @field_validator("mcp_allowed_hosts", "mcp_allowed_origins", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @property
     def resolved_database_url(self) -> str:

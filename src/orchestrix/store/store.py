@@ -11,6 +11,7 @@ from orchestrix.runtime.database import make_engine
 from orchestrix.settings import Settings
 from orchestrix.store.deployments import DeploymentRepository
 from orchestrix.store.executions import ExecutionRepository
+from orchestrix.store.mcp_keys import McpKeyRepository
 from orchestrix.store.migrate import migrate
 from orchestrix.store.servers import ServerRepository
 from orchestrix.store.tokens import TokenRepository
@@ -29,6 +30,7 @@ class Store:
         self.deployments = DeploymentRepository(self.sessions)
         self.executions = ExecutionRepository(self.sessions)
         self.tokens = TokenRepository(self.sessions)
+        self.mcp_keys = McpKeyRepository(self.sessions)
 
     async def migrate(self) -> None:
         await migrate(self.engine)
