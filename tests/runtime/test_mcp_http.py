@@ -42,9 +42,9 @@ MODES = ["auto", "legacy"]
 class McpHost:
     """An ASGI app serving an :class:`McpMount` at ``/{key}/mcp`` over real services."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, mount: McpMount | None = None) -> None:
         self.settings = settings
-        self.mount = McpMount()
+        self.mount = mount if mount is not None else McpMount()
         self.services: Services | None = None
         self.app = Starlette(
             routes=[Route("/{key}/mcp", _MountRoute(self.mount))], lifespan=self._lifespan

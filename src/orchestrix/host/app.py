@@ -40,6 +40,7 @@ from orchestrix.host.agents import AgentRecord, AgentSource, agent_not_found
 from orchestrix.host.openapi import agent_openapi
 from orchestrix.host.runtime import HostRuntime, LoadedAgent
 from orchestrix.host.wire import read_deployment, stored_spec
+from orchestrix.runtime.mcp_auth import protected_resource_routes
 from orchestrix.settings import Settings
 from orchestrix.spec.models import Workflow
 from orchestrix.store.types import utcnow
@@ -331,6 +332,7 @@ def host_router(runtime: HostRuntime, telemetry: Telemetry | None = None) -> API
                 summary=summary,
             )
     router.routes.append(Route("/agents/{agent_id}/mcp", endpoint=_AsgiEndpoint(api)))
+    router.routes.extend(protected_resource_routes(runtime.settings))  # MCP OAuth (RFC 9728)
     return router
 
 

@@ -24,6 +24,7 @@ import jwt
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 from starlette.types import Scope
 
 from orchestrix.settings import Settings
@@ -284,3 +285,19 @@ class McpAccess:
             if await self.oauth.verify(token, audiences) is not None:
                 return None
         return challenge(scope, self.public_url, given=True)
+
+
+def protected_resource_routes(settings: Settings) -> list[Route]:
+    """``/.well-known/oauth-protected-resource[/{path}]`` for an app that serves MCP endpoints
+    (``orchestrix host``; the control plane has the same routes in its API)."""
+
+    async def metadata(request: Request) -> Response:
+        base = (settings.host_public_url or str(request.base_url)).rstrip("/")
+        path = request.path_params.get("path")
+        resource = f"{base}/{path}" if path else base
+        return JSONResponse(protected_resource_metadata(resource, settings.mcp_oauth_issuer))
+
+    return [
+        Route(WELL_KNOWN, metadata, methods=["GET"]),
+        Route(WELL_KNOWN + "/{path:path}", metadata, methods=["GET"]),
+    ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -167,3 +168,29 @@ class McpKeyRepository:
                 row.require_key = required
                 row.updated_at = utcnow()
         return required
+
+
+class ServerKeys:
+    """The MCP keys of endpoints that belong to a server (a deployed agent's, say):
+    ``server_of`` names the server of an endpoint (None: an endpoint of no server, which no
+    key opens and which demands none). ``sessions`` is read on each call, so the store may
+    open after this is made."""
+
+    def __init__(
+        self,
+        sessions: Callable[[], async_sessionmaker[AsyncSession]],
+        server_of: Callable[[str], str | None],
+    ) -> None:
+        self._sessions = sessions
+        self._server_of = server_of
+
+    def _repo(self) -> McpKeyRepository:
+        return McpKeyRepository(self._sessions())
+
+    async def required(self, endpoint: str) -> bool:
+        server_id = self._server_of(endpoint)
+        return server_id is not None and await self._repo().required(server_id)
+
+    async def authenticate(self, endpoint: str, key: str) -> bool:
+        server_id = self._server_of(endpoint)
+        return server_id is not None and await self._repo().authenticate(server_id, key)
