@@ -90,13 +90,33 @@ FIND = {"id": "find", "type": "dbFind", "config": {"collection": "t", "where": {
         ([_http("POST")], False, True, False, True),
         ([_http("PATCH")], False, True, False, True),
         ([_http("{{ input.method }}")], False, True, False, True),  # unknown: anything
-        ([{"id": "ins", "type": "dbInsert", "config": {"collection": "t", "document": {}}}],
-         False, False, False, False),
-        ([{"id": "upd", "type": "dbUpdate",
-           "config": {"collection": "t", "where": {"id": "1"}, "set": {"a": 1}}}],
-         False, True, True, False),
-        ([{"id": "del", "type": "dbDelete", "config": {"collection": "t", "where": {}}}],
-         False, True, True, False),
+        (
+            [{"id": "ins", "type": "dbInsert", "config": {"collection": "t", "document": {}}}],
+            False,
+            False,
+            False,
+            False,
+        ),
+        (
+            [
+                {
+                    "id": "upd",
+                    "type": "dbUpdate",
+                    "config": {"collection": "t", "where": {"id": "1"}, "set": {"a": 1}},
+                }
+            ],
+            False,
+            True,
+            True,
+            False,
+        ),
+        (
+            [{"id": "del", "type": "dbDelete", "config": {"collection": "t", "where": {}}}],
+            False,
+            True,
+            True,
+            False,
+        ),
     ],
 )
 def test_annotations_follow_what_each_step_does(
