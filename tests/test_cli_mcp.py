@@ -171,3 +171,295 @@ async def test_a_stored_server_is_served_by_id_and_its_calls_recorded(tmp_path: 
     refused = orchestrix("mcp", server_id, "--namespace", "other", data_dir=tmp_path)
     assert refused.returncode == 1
     assert "--namespace is for spec files" in refused.stderr
+
+
+# --- live tools ------------------------------------------------------------------------------
+
+
+def _edited_signup() -> dict[str, object]:
+    """Signup with one more field in its answer: a new version with a new outputSchema."""
+    spec = load_workflow(SIGNUP).to_wire()
+    for tool in spec["tools"]:
+        if tool["type"] == "response":
+            tool["config"]["body"]["welcome"] = "v2"
+    return spec
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+async def test_an_edit_through_the_api_is_served_and_announced_over_stdio(
+    tmp_path: Path, mode: str
+) -> None:
+    import anyio
+    import httpx
+    import mcp_types as types
+
+    from orchestrix.api import create_app
+    from tests.servers import serve_asgi
+
+    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    announced = anyio.Event()
+
+    async def on_message(message: object) -> None:
+        if isinstance(message, types.ToolListChangedNotification):
+            announced.set()
+
+    with serve_asgi(create_app(settings)) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as api:
+            spec = load_workflow(SIGNUP).to_wire()
+            created = await api.post("/mcp/servers", json={"spec": spec, "ownerId": "ada"})
+            assert created.status_code == 201, created.text
+            sid = created.json()["id"]
+            async with Client(
+                stdio_server(sid, tmp_path), mode=mode, message_handler=on_message
+            ) as client:
+                assert client.initialize_result is not None
+                capabilities = client.initialize_result.capabilities
+                assert capabilities.tools is not None and capabilities.tools.list_changed is True
+                assert client.initialize_result.server_info.version == "1"
+                first = await client.call_tool(
+                    "signup_api", {"email": "a@example.com", "password": PASSWORD}
+                )
+                assert first.structured_content is not None
+                assert "welcome" not in first.structured_content
+
+                async with anyio.create_task_group() as tg:
+                    if mode == "auto":  # 2026-07-28: changes come on a listen stream
+
+                        async def listen() -> None:
+                            async with client.listen(tools_list_changed=True) as sub:
+                                async for _event in sub:
+                                    announced.set()
+                                    return
+
+                        tg.start_soon(listen)
+                        await anyio.sleep(0)
+                    saved = await api.put(
+                        f"/mcp/servers/{sid}", json={"spec": _edited_signup(), "ownerId": "ada"}
+                    )
+                    assert saved.status_code == 200, saved.text
+                    # The very next call runs the edited graph, before any poll.
+                    second = await client.call_tool(
+                        "signup_api", {"email": "b@example.com", "password": PASSWORD}
+                    )
+                    assert second.structured_content is not None
+                    assert second.structured_content["welcome"] == "v2"
+                    with anyio.fail_after(60):
+                        await announced.wait()
+                    tg.cancel_scope.cancel()
+                tools = (await client.list_tools()).tools
+                assert "welcome" in json.dumps(tools[0].output_schema)
+
+    async with Store.open(settings) as store:
+        executions, _ = await store.executions.page(sid)
+    assert sorted(e.version for e in executions) == [1, 2]
+
+
+# --- stdin closes with calls in flight ---------------------------------------------------------
+
+MAIL_SPEC = """\
+apiVersion: orchestrix/v1
+name: Contact Form
+inputSchema:
+  type: object
+  required: [email, message]
+  properties:
+    email: {type: string, format: email}
+    message: {type: string}
+tools:
+  - {id: input, type: input}
+  - id: save
+    type: dbInsert
+    config: {collection: messages, document: {email: "{{ input.email }}"}}
+  - id: mail
+    type: sendEmail
+    config: {to: "{{ input.email }}", subject: Thanks, text: "We got {{ input.message }}"}
+  - {id: response, type: response, config: {status: 201, body: {id: "{{ steps.save.id }}"}}}
+"""
+
+
+@pytest.mark.timeout(600)
+def test_the_stdio_server_exits_when_stdin_closes_with_calls_in_flight(tmp_path: Path) -> None:
+    spec = tmp_path / "mail.yaml"
+    spec.write_text(MAIL_SPEC, encoding="utf-8")
+    messages = [
+        {
+            "jsonrpc": "2.0",
+            "id": 0,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "t", "version": "1"},
+            },
+        },
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+    ] + [
+        {
+            "jsonrpc": "2.0",
+            "id": n,
+            "method": "tools/call",
+            "params": {
+                "name": "contact_form",
+                "arguments": {"email": f"u{n}@example.com", "message": "hi"},
+            },
+        }
+        for n in range(1, 9)
+    ]
+    payload = "".join(json.dumps(m) + "\n" for m in messages).encode()
+    hung = 0
+    for attempt in range(6):  # the hang it guards against came about one run in three
+        data = tmp_path / f"data{attempt}"
+        data.mkdir()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "orchestrix", "mcp", str(spec)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=clean_env(data),
+            cwd=data,
+        )
+        assert proc.stdin is not None
+        proc.stdin.write(payload)
+        proc.stdin.flush()
+        # Close while the calls run: wait for the first answer, then hang up.
+        assert proc.stdout is not None
+        proc.stdout.readline()  # the initialize result
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            hung += 1
+            proc.kill()
+            proc.wait()
+        else:
+            assert proc.returncode == 0, proc.stderr.read().decode() if proc.stderr else ""
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+    assert hung == 0
+
+
+# --- small protocol points -------------------------------------------------------------------
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_a_bogus_cursor_is_invalid_params(tmp_path: Path, mode: str) -> None:
+    from mcp import MCPError
+
+    async with Client(stdio_server(SIGNUP, tmp_path), mode=mode) as client:
+        with pytest.raises(MCPError) as refused:
+            await client.list_tools(cursor="not-a-cursor")
+        assert refused.value.error.code == -32602
+
+
+# --- client configs --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("client", "top", "extra"),
+    [
+        ("claude", "mcpServers", {}),
+        ("cursor", "mcpServers", {}),
+        ("vscode", "servers", {"type": "stdio"}),
+    ],
+)
+def test_config_for_each_client(
+    tmp_path: Path, client: str, top: str, extra: dict[str, str]
+) -> None:
+    result = orchestrix("mcp", SIGNUP, "--config", "--client", client, data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert list(document) == [top]
+    entry = document[top]["signup_api"]
+    assert {k: entry[k] for k in extra} == extra
+    assert entry["args"][-2:] == ["mcp", SIGNUP]
+
+
+async def test_config_url_for_a_deployed_agent_with_its_key(tmp_path: Path) -> None:
+    server_id = await stored_signup(tmp_path)
+    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    not_yet = orchestrix("mcp", server_id, "--config", "--url", data_dir=tmp_path)
+    assert not_yet.returncode == 1 and "is not deployed" in not_yet.stderr
+    async with Store.open(settings) as store:
+        deployment = await store.deployments.claim(server_id, target="local", version=1)
+        await store.deployments.complete(
+            deployment.id,
+            agent_id="agt_x",
+            endpoint="http://127.0.0.1:8000/agents/agt_x",
+            dashboard_url=None,
+        )
+        await store.mcp_keys.set_required(server_id, True)
+    made = orchestrix(
+        "mcp", server_id, "--config", "--url", "--client", "vscode", data_dir=tmp_path
+    )
+    assert made.returncode == 0, made.stderr
+    entry = json.loads(made.stdout)["servers"]["signup_api"]
+    assert entry["type"] == "http"
+    assert entry["url"] == "http://127.0.0.1:8000/agents/agt_x/mcp"
+    key = entry["headers"]["Authorization"].removeprefix("Bearer ")
+    assert "created a new MCP key" in made.stderr
+    async with Store.open(settings) as store:
+        assert await store.mcp_keys.authenticate(server_id, key)
+
+    given = orchestrix(
+        "mcp",
+        server_id,
+        "--config",
+        "--url",
+        "--key",
+        "orxk_mine",
+        "--client",
+        "claude",
+        data_dir=tmp_path,
+    )
+    claude = json.loads(given.stdout)["mcpServers"]["signup_api"]
+    assert claude["command"] == "npx"
+    assert claude["args"][:3] == ["-y", "mcp-remote", "http://127.0.0.1:8000/agents/agt_x/mcp"]
+    assert claude["env"] == {"ORCHESTRIX_MCP_AUTH": "Bearer orxk_mine"}
+    cursor = orchestrix(
+        "mcp",
+        server_id,
+        "--config",
+        "--url",
+        "--key",
+        "orxk_mine",
+        "--client",
+        "cursor",
+        data_dir=tmp_path,
+    )
+    assert json.loads(cursor.stdout)["mcpServers"]["signup_api"] == {
+        "url": "http://127.0.0.1:8000/agents/agt_x/mcp",
+        "headers": {"Authorization": "Bearer orxk_mine"},
+    }
+
+
+def test_mcp_key_commands(tmp_path: Path) -> None:
+    import anyio
+
+    server_id = anyio.run(stored_signup, tmp_path)
+    created = orchestrix(
+        "mcp-key", "create", server_id, "--name", "laptop", "--json", data_dir=tmp_path
+    )
+    assert created.returncode == 0, created.stderr
+    key = json.loads(created.stdout)
+    assert key["key"].startswith("orxk_")
+    assert orchestrix("mcp-key", "require", server_id, data_dir=tmp_path).returncode == 0
+    listed = json.loads(
+        orchestrix("mcp-key", "list", server_id, "--json", data_dir=tmp_path).stdout
+    )
+    assert listed["requireKey"] is True and listed["keys"][0]["name"] == "laptop"
+    revoked = orchestrix("mcp-key", "revoke", server_id, key["id"], data_dir=tmp_path)
+    assert revoked.returncode == 0 and key["id"] in revoked.stdout
+    nobody = orchestrix("mcp-key", "list", "mcp_nobody", data_dir=tmp_path)
+    assert nobody.returncode == 1 and "Server not found" in nobody.stderr
+    assert "Traceback" not in nobody.stderr
+
+
+def test_an_open_interface_needs_a_credential(tmp_path: Path) -> None:
+    result = orchestrix(
+        "mcp", SIGNUP, "--transport", "streamable-http", "--host", "0.0.0.0", data_dir=tmp_path
+    )
+    assert result.returncode == 1
+    assert "would let any machine call the tool" in result.stderr

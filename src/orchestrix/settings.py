@@ -250,7 +250,13 @@ class Settings(BaseSettings):
     )
 
     @field_validator(
-        "egress_allow", "trusted_proxies", "trusted_hosts", "trusted_origins", mode="before"
+        "egress_allow",
+        "trusted_proxies",
+        "trusted_hosts",
+        "trusted_origins",
+        "mcp_allowed_hosts",
+        "mcp_allowed_origins",
+        mode="before",
     )
     @classmethod
     def _comma_list(cls, value: object) -> object:
@@ -280,6 +286,36 @@ class Settings(BaseSettings):
         default=None,
         ge=1,
         description="Executions older than this many days are pruned. Unset: kept.",
+    )
+
+
+    # --- MCP endpoints (area: mcp): DNS-rebinding protection and OAuth 2.1 resource server ---
+    mcp_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Extra `Host` values MCP endpoints accept, comma-separated (`api.example.com`, "
+        "`api.example.com:*` for any port). Loopback names and the host of "
+        "ORCHESTRIX_HOST_PUBLIC_URL are always accepted; `*` turns the check off.",
+    )
+    mcp_allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Extra browser `Origin` values MCP endpoints accept, comma-separated "
+        "(`https://app.example.com`). Loopback origins are always accepted; a request without "
+        "an Origin is not a browser's and passes.",
+    )
+    mcp_oauth_issuer: str | None = Field(
+        default=None,
+        description="OAuth 2.1 authorization server whose access tokens MCP endpoints accept "
+        "(its `iss`). Unset: MCP endpoints take only API keys.",
+    )
+    mcp_oauth_jwks_url: str | None = Field(
+        default=None,
+        description="The issuer's JWKS URL. Unset: read from the issuer's "
+        "/.well-known/oauth-authorization-server (or openid-configuration) metadata.",
+    )
+    mcp_oauth_audience: str | None = Field(
+        default=None,
+        description="The `aud` an access token must carry. Unset: the MCP endpoint's own URL "
+        "(RFC 8707 resource indicator).",
     )
 
     @property

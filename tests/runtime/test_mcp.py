@@ -46,7 +46,13 @@ ECHO = graph(
 def test_tool_names_are_snake_case_and_stable() -> None:
     assert tool_name(SIGNUP) == "signup_api"
     assert tool_name(graph("CreateTodo Item v2")) == "create_todo_item_v2"
-    assert tool_name(graph("  Ünïcode -- API!  ")) == "n_code_api"
+    # Letters with accents fold to ASCII; another script keeps a hash, so names stay apart.
+    assert tool_name(graph("  Ünïcode -- API!  ")) == "unicode_api"
+    assert tool_name(graph("Café Orders")) == "cafe_orders"
+    russian, greek = tool_name(graph("Заказы")), tool_name(graph("Παραγγελίες"))
+    assert russian.startswith("workflow_") and greek.startswith("workflow_")
+    assert russian != greek and russian == tool_name(graph("Заказы"))
+    assert tool_name(graph("Заказы API")).startswith("api_")
     assert tool_name(graph("x" * 120)) == "x" * 64
     assert tool_name(graph("???")) == "workflow"
     assert tool_name(SIGNUP) == tool_name(load_workflow(EXAMPLES / "signup.yaml"))
@@ -60,32 +66,81 @@ def test_the_tool_carries_the_spec_description_and_input_schema() -> None:
     assert tool.input_schema == SIGNUP.input_schema
 
 
-def test_annotations_follow_the_tools_of_the_graph() -> None:
+def _http(method: str) -> dict[str, Any]:
+    return {
+        "id": "call",
+        "type": "httpRequest",
+        "config": {"url": "https://example.com/x", "method": method},
+    }
+
+
+LIMIT = {"id": "limit", "type": "rateLimit", "config": {"key": "{{ input.ip }}", "limit": 5}}
+FIND = {"id": "find", "type": "dbFind", "config": {"collection": "t", "where": {"id": "1"}}}
+
+
+@pytest.mark.parametrize(
+    ("steps", "read_only", "destructive", "idempotent", "open_world"),
+    [
+        ([FIND], True, False, True, False),
+        ([LIMIT, FIND], True, False, True, False),  # counting calls changes no data
+        ([_http("GET")], True, False, True, True),
+        ([_http("HEAD")], True, False, True, True),
+        ([_http("DELETE")], False, True, True, True),
+        ([_http("PUT")], False, True, True, True),
+        ([_http("POST")], False, True, False, True),
+        ([_http("PATCH")], False, True, False, True),
+        ([_http("{{ input.method }}")], False, True, False, True),  # unknown: anything
+        (
+            [{"id": "ins", "type": "dbInsert", "config": {"collection": "t", "document": {}}}],
+            False,
+            False,
+            False,
+            False,
+        ),
+        (
+            [
+                {
+                    "id": "upd",
+                    "type": "dbUpdate",
+                    "config": {"collection": "t", "where": {"id": "1"}, "set": {"a": 1}},
+                }
+            ],
+            False,
+            True,
+            True,
+            False,
+        ),
+        (
+            [{"id": "del", "type": "dbDelete", "config": {"collection": "t", "where": {}}}],
+            False,
+            True,
+            True,
+            False,
+        ),
+    ],
+)
+def test_annotations_follow_what_each_step_does(
+    steps: list[dict[str, Any]],
+    read_only: bool,
+    destructive: bool,
+    idempotent: bool,
+    open_world: bool,
+) -> None:
+    hints = tool_annotations(graph("G", {"id": "input", "type": "input"}, *steps))
+    assert hints.read_only_hint is read_only
+    assert hints.destructive_hint is destructive
+    assert hints.idempotent_hint is idempotent
+    assert hints.open_world_hint is open_world
+
+
+def test_the_examples_annotations() -> None:
     signup = tool_annotations(SIGNUP)
     assert signup.read_only_hint is False
     assert signup.destructive_hint is False  # inserts only: additive
+    assert signup.idempotent_hint is False  # a second signup is another attempt
     assert signup.open_world_hint is False
-
-    read_only = tool_annotations(ECHO)
-    assert read_only.read_only_hint is True
-    assert read_only.destructive_hint is None
-
-    deleting = tool_annotations(
-        graph(
-            "Delete Todo",
-            {"id": "input", "type": "input"},
-            {"id": "drop", "type": "dbDelete", "config": {"collection": "t", "where": {}}},
-        )
-    )
-    assert deleting.read_only_hint is False and deleting.destructive_hint is True
-
-    calling_out = tool_annotations(
-        graph(
-            "Fetch",
-            {"id": "fetch", "type": "httpRequest", "config": {"url": "https://example.com"}},
-        )
-    )
-    assert calling_out.open_world_hint is True
+    echo = tool_annotations(ECHO)
+    assert echo.read_only_hint is True and echo.destructive_hint is False
 
 
 def test_a_status_of_400_or_more_is_a_tool_error_with_the_rest_body() -> None:

@@ -43,9 +43,9 @@ MODES = ["auto", "legacy"]
 class McpHost:
     """An ASGI app serving an :class:`McpMount` at ``/{key}/mcp`` over real services."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, mount: McpMount | None = None) -> None:
         self.settings = settings
-        self.mount = McpMount()
+        self.mount = mount if mount is not None else McpMount()
         self.services: Services | None = None
         self.app = Starlette(
             routes=[Route("/{key}/mcp", _MountRoute(self.mount))], lifespan=self._lifespan
@@ -191,14 +191,14 @@ async def test_a_call_running_on_a_replaced_version_finishes_on_it(host: McpHost
 
         async def old_call() -> None:
             async with Client(url, mode="legacy") as client:
-                results["old"] = await client.call_tool("signup_api", {})
+                results["old"] = await client.call_tool("signup_api", signup_args("v@example.com"))
 
         async with anyio.create_task_group() as tg:
             tg.start_soon(old_call)
             await anyio.to_thread.run_sync(started.wait, 20)
             host.mount.put("srv", SIGNUP, answering("v2", wait=False))
             async with Client(url) as client:
-                new = await client.call_tool("signup_api", {})
+                new = await client.call_tool("signup_api", signup_args("v@example.com"))
             assert new.structured_content == {"version": "v2"}
             release.set()
         assert results["old"].structured_content == {"version": "v1"}
@@ -255,7 +255,7 @@ async def test_the_api_key_is_not_passed_to_the_workflow(host: McpHost) -> None:
     with running(host) as base:
         headers = {"Authorization": "Bearer secret-key", "X-Trace": "t-1"}
         async with client_with_headers(f"{base}/srv/mcp", headers) as client:
-            await client.call_tool("signup_api", {})
+            await client.call_tool("signup_api", signup_args("v@example.com"))
     assert seen and seen[0]["x-trace"] == "t-1"
     assert "authorization" not in seen[0]
 

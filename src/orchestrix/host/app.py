@@ -44,6 +44,7 @@ from orchestrix.host.openapi import agent_openapi
 from orchestrix.host.runtime import HostRuntime, LoadedAgent
 from orchestrix.host.wire import read_deployment, stored_spec
 from orchestrix.runtime import rest
+from orchestrix.runtime.mcp_auth import protected_resource_routes
 from orchestrix.settings import Settings
 from orchestrix.spec.models import Workflow
 from orchestrix.store.types import utcnow
@@ -442,6 +443,7 @@ def serving_router(api: HostApi) -> APIRouter:
             openapi_extra=extra,
         )
     router.routes.append(Route("/agents/{agent_id}/mcp", endpoint=_AsgiEndpoint(api)))
+    router.routes.extend(protected_resource_routes(api.runtime.settings))  # MCP OAuth (RFC 9728)
     return router
 
 

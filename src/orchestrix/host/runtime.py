@@ -24,11 +24,12 @@ from orchestrix.errors import OrchestrixError, SpecError
 from orchestrix.host.agents import AgentRecord, AgentRepository
 from orchestrix.runtime.database import make_engine
 from orchestrix.runtime.executor import ExecutionResult, Executor
-from orchestrix.runtime.mcp import McpMount
+from orchestrix.runtime.mcp import McpAccess, McpMount, transport_security
 from orchestrix.runtime.services import open_services
 from orchestrix.settings import Settings
 from orchestrix.spec.io import parse_workflow
 from orchestrix.spec.models import Workflow
+from orchestrix.store.mcp_keys import ServerKeys
 from orchestrix.store.migrate import migrate
 from orchestrix.telemetry import DISABLED, Telemetry, span
 from orchestrix.tools.base import Services
@@ -75,13 +76,24 @@ class HostRuntime:
         self.revision_ttl = revision_ttl
         self._given_engine = engine
         self.telemetry = telemetry or DISABLED
-        self.mount = McpMount()
+        # MCP: DNS-rebinding protection, and the keys of each agent's server (issue 15).
+        keys = ServerKeys(lambda: self._sessions(), self._server_of)
+        self.mount = McpMount(
+            security=transport_security(settings), access=McpAccess.from_settings(settings, keys)
+        )
         #: The base URL this process was first reached at (the local target's endpoints).
         self.seen_base_url: str | None = None
         self._agents: dict[str, LoadedAgent] = {}
         self._engine: AsyncEngine | None = None
         self._repo: AgentRepository | None = None
         self._services: Services | None = None
+
+    def _sessions(self) -> async_sessionmaker[AsyncSession]:
+        return async_sessionmaker(self.engine, expire_on_commit=False)
+
+    def _server_of(self, agent_id: str) -> str | None:
+        agent = self._agents.get(agent_id)
+        return agent.record.server_id if agent is not None else None
 
     @property
     def agents(self) -> AgentRepository:
@@ -159,7 +171,8 @@ class HostRuntime:
         current = self._agents.get(record.id)
         if current is None or current.record.revision <= record.revision:
             self._agents[record.id] = loaded
-            self.mount.put(record.id, workflow, self._mcp_runner(record.id))
+            version = str(record.version if record.version is not None else record.revision)
+            self.mount.put(record.id, workflow, self._mcp_runner(record.id), version=version)
         return loaded
 
     def remember(self, record: AgentRecord) -> None:

@@ -19,6 +19,7 @@ import hmac
 import json
 import logging
 import threading
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -28,18 +29,27 @@ import anyio
 import mcp_types as types
 from anyio.abc import TaskGroup, TaskStatus
 from mcp.server import Server, ServerRequestContext
+from mcp.server.lowlevel import NotificationOptions
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
-from mcp.server.transport_security import TransportSecuritySettings
+from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ToolsListChanged
+from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
 from mcp.shared.exceptions import MCPError
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.types import Receive, Scope, Send
+from starlette.responses import JSONResponse, Response
+from starlette.types import Message, Receive, Scope, Send
 
-from orchestrix import __version__
 from orchestrix.errors import OrchestrixError
 from orchestrix.runtime.executor import ExecutionResult, Executor
+from orchestrix.runtime.mcp_auth import McpAccess, bearer, challenge, transport_security
+from orchestrix.runtime.mcp_tools import (
+    argument_violations,
+    describe_tool,
+    structured,
+    tool_annotations,
+    tool_name,
+)
 from orchestrix.spec.models import Workflow
-from orchestrix.tools import get_tool
 from orchestrix.tools.base import Services
 
 log = logging.getLogger("orchestrix.mcp")
@@ -47,74 +57,53 @@ log = logging.getLogger("orchestrix.mcp")
 RunFn = Callable[[dict[str, Any], dict[str, str]], Awaitable[ExecutionResult]]
 """Runs the workflow for one tool call: ``(arguments, headers) -> result``."""
 
+Refresh = Callable[[], Awaitable[None]]
+"""Brings a :class:`LiveTool` up to the served version (called before each list and call)."""
+
 #: ``_meta`` keys of a tool result: the REST status and response headers of the run.
 STATUS_META_KEY = "dev.orchestrix/status"
 HEADERS_META_KEY = "dev.orchestrix/headers"
 
-#: Tool types that may delete or overwrite data (MCP ``destructiveHint``), and those that reach
-#: systems outside Orchestrix (``openWorldHint``). A tool class may override either with a
-#: ``destructive`` / ``open_world`` class variable.
-DESTRUCTIVE_TYPES = frozenset({"dbDelete", "dbUpdate"})
-OPEN_WORLD_TYPES = frozenset({"httpRequest", "sendEmail"})
-
-_MAX_TOOL_NAME = 64  # the spec allows 128; several clients cut at 64
-
-
-def tool_name(workflow: Workflow) -> str:
-    """The tool's name: the workflow name in snake_case (``Signup API`` -> ``signup_api``)."""
-    return workflow.slug[:_MAX_TOOL_NAME].rstrip("_") or "workflow"
-
-
-def tool_annotations(workflow: Workflow) -> types.ToolAnnotations:
-    """Hints for clients: read-only when every tool of the graph is, destructive when a tool
-    may delete or overwrite data, open-world when a tool reaches the outside world."""
-    read_only = True
-    destructive = False
-    open_world = False
-    for spec in workflow.ordered_tools():
-        cls = get_tool(spec.type)
-        read_only = read_only and bool(cls is not None and cls.read_only)
-        destructive = destructive or bool(
-            getattr(cls, "destructive", spec.type in DESTRUCTIVE_TYPES)
-        )
-        open_world = open_world or bool(getattr(cls, "open_world", spec.type in OPEN_WORLD_TYPES))
-    if read_only:
-        return types.ToolAnnotations(
-            title=workflow.name, read_only_hint=True, open_world_hint=open_world
-        )
-    return types.ToolAnnotations(
-        title=workflow.name,
-        read_only_hint=False,
-        destructive_hint=destructive,
-        idempotent_hint=False,
-        open_world_hint=open_world,
-    )
+__all__ = [
+    "HEADERS_META_KEY",
+    "STATUS_META_KEY",
+    "LiveTool",
+    "McpAccess",
+    "McpMount",
+    "RunFn",
+    "build_server",
+    "call_result",
+    "describe_tool",
+    "run_with_services",
+    "tool_annotations",
+    "tool_name",
+    "transport_security",
+    "workflow_version",
+]
 
 
-def describe_tool(workflow: Workflow) -> types.Tool:
-    """The one tool a workflow's MCP server lists."""
-    schema = dict(workflow.input_schema)
-    schema.setdefault("type", "object")
-    return types.Tool(
-        name=tool_name(workflow),
-        title=workflow.name,
-        description=workflow.description or workflow.name,
-        input_schema=schema,
-        annotations=tool_annotations(workflow),
-    )
+def workflow_version(workflow: Workflow) -> str:
+    """What ``serverInfo.version`` says without a stored version: ``metadata.version``, else 1."""
+    value = workflow.metadata.get("version")
+    return str(value) if isinstance(value, str | int) and str(value) else "1"
 
 
 def call_result(
     status: int, body: Any, headers: Mapping[str, str] | None = None
 ) -> types.CallToolResult:
-    """A run's answer as a tool result: the body as structured content and as JSON text;
-    ``isError`` when the status is 400 or more (the body is then REST's ``{error, details}``)."""
+    """A run's answer as a tool result: the body as structured content and as JSON text (no
+    text for an answer without a body, a 204); ``isError`` when the status is 400 or more
+    (the body is then REST's ``{error, details}``)."""
     meta: dict[str, Any] = {STATUS_META_KEY: status}
     if headers:
         meta[HEADERS_META_KEY] = dict(headers)
+    empty = body is None or status == 204
+    content: list[types.ContentBlock] = (
+        [] if empty else [types.TextContent(type="text", text=_to_json(body))]
+    )
     return types.CallToolResult(
-        content=[types.TextContent(type="text", text=_to_json(body))],
-        structured_content=body if isinstance(body, dict) else {"result": body},
+        content=content,
+        structured_content={} if empty else structured(body),
         is_error=status >= 400,
         meta=meta,
     )
@@ -132,23 +121,137 @@ def _request_headers(ctx: ServerRequestContext[Any, Any]) -> dict[str, str]:
     return {}
 
 
-def build_server(workflow: Workflow, run: RunFn) -> Server[Any]:
-    """A low-level SDK server with one tool that runs ``workflow`` through ``run``."""
-    tool = describe_tool(workflow)
-    name = tool.name
+def _disconnected(ctx: ServerRequestContext[Any, Any]) -> anyio.Event | None:
+    request = ctx.request
+    if isinstance(request, Request):
+        event = request.scope.get(DISCONNECTED_KEY)
+        if isinstance(event, anyio.Event):
+            return event
+    return None
+
+
+async def _run_call(
+    ctx: ServerRequestContext[Any, Any], run: RunFn, arguments: dict[str, Any]
+) -> ExecutionResult | None:
+    """Run one call; over HTTP, cancel it when its client disconnects (None then). Over
+    stdio the SDK cancels on ``notifications/cancelled``."""
+    headers = _request_headers(ctx)
+    gone = _disconnected(ctx)
+    if gone is None:
+        return await run(arguments, headers)
+    result: ExecutionResult | None = None
+    async with anyio.create_task_group() as tg:
+
+        async def stop_when_gone() -> None:
+            await gone.wait()
+            log.info("MCP client disconnected: the call is cancelled")
+            tg.cancel_scope.cancel()
+
+        tg.start_soon(stop_when_gone)
+        result = await run(arguments, headers)
+        tg.cancel_scope.cancel()
+    return result
+
+
+class LiveTool:
+    """The workflow a server serves right now, which may change while clients are connected.
+
+    :meth:`replace` swaps the workflow for the next list or call and announces the change:
+    ``notifications/tools/list_changed`` to every client of the initialize handshake seen so
+    far, and a ``ToolsListChanged`` event to the ``subscriptions/listen`` streams of
+    2026-07-28 clients. ``refresh`` (when given) runs before each list and call, so a call
+    made right after an edit runs the edited graph even before any poll noticed it.
+    """
+
+    def __init__(
+        self,
+        workflow: Workflow,
+        run: RunFn,
+        *,
+        version: str | None = None,
+        refresh: Refresh | None = None,
+        announce: bool = False,
+    ) -> None:
+        self.refresh = refresh
+        self.announce = announce
+        self.bus = InMemorySubscriptionBus()
+        self.listen = ListenHandler(self.bus) if announce else None
+        self._sessions: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._set(workflow, run, version)
+
+    def _set(self, workflow: Workflow, run: RunFn, version: str | None) -> None:
+        self.workflow = workflow
+        self.run = run
+        self.version = version or workflow_version(workflow)
+        self.tool = describe_tool(workflow)
+
+    async def replace(self, workflow: Workflow, run: RunFn, *, version: str | None = None) -> None:
+        before = self.tool
+        self._set(workflow, run, version)
+        if self.tool != before:
+            await self._announce()
+
+    def seen(self, ctx: ServerRequestContext[Any, Any]) -> None:
+        """Remember a handshake client's session, to announce changes to it."""
+        if self.announce and ctx.protocol_version not in MODERN_PROTOCOL_VERSIONS:
+            self._sessions.add(ctx.session)
+
+    async def _announce(self) -> None:
+        if not self.announce:
+            return
+        await self.bus.publish(ToolsListChanged())
+        for session in list(self._sessions):
+            try:
+                await session.send_tool_list_changed()
+            except Exception as e:  # a client that left: nothing to tell it
+                log.debug("cannot announce a tool change: %s", e)
+                self._sessions.discard(session)
+
+    def close(self) -> None:
+        """End every listen stream (at shutdown: an open stream must not hold the exit)."""
+        if self.listen is not None:
+            self.listen.close()
+
+
+def build_server(
+    workflow: Workflow | LiveTool, run: RunFn | None = None, *, version: str | None = None
+) -> Server[Any]:
+    """A low-level SDK server with one tool that runs the workflow through ``run``; give a
+    :class:`LiveTool` instead for a tool that may change while the server runs."""
+    if isinstance(workflow, LiveTool):
+        live = workflow
+    else:
+        assert run is not None, "build_server(workflow, run) needs the run function"
+        live = LiveTool(workflow, run, version=version)
 
     async def list_tools(
-        _ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
+        ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=[tool])
+        if params is not None and params.cursor is not None:
+            # One page only: a cursor can only be one the server never gave out.
+            raise MCPError(
+                types.INVALID_PARAMS, "Invalid cursor: this server has one page of tools", None
+            )
+        live.seen(ctx)
+        if live.refresh is not None:
+            await live.refresh()
+        return types.ListToolsResult(tools=[live.tool])
 
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult:
+        live.seen(ctx)
+        if live.refresh is not None:
+            await live.refresh()
+        name, current, run_now = live.tool.name, live.workflow, live.run
         if params.name != name:
             raise MCPError(types.INVALID_PARAMS, f"Unknown tool: {params.name}", {"tools": [name]})
+        arguments = dict(params.arguments or {})
+        violations = argument_violations(current, arguments)
+        if violations:
+            return call_result(400, {"error": "Validation failed", "details": violations})
         try:
-            result = await run(dict(params.arguments or {}), _request_headers(ctx))
+            result = await _run_call(ctx, run_now, arguments)
         except OrchestrixError as e:
             return call_result(e.status, e.to_body())
         except Exception as e:  # a bug must not leak a traceback to the client
@@ -157,21 +260,29 @@ def build_server(workflow: Workflow, run: RunFn) -> Server[Any]:
                 500,
                 {"error": "The tool failed unexpectedly", "details": {"type": type(e).__name__}},
             )
+        if result is None:  # nobody is left to read the answer
+            return call_result(499, {"error": "The client went away", "details": None})
         return call_result(result.status, result.body, result.headers)
 
-    def input_schema(requested: str) -> Mapping[str, Any] | None:
-        return tool.input_schema if requested == name else None
+    def tool_input_schema(requested: str) -> Mapping[str, Any] | None:
+        return live.tool.input_schema if requested == live.tool.name else None
 
     return Server(
-        name,
-        version=__version__,
-        title=workflow.name,
-        description=workflow.description or None,
-        instructions=workflow.description or None,
-        get_tool_input_schema=input_schema,
+        live.tool.name,
+        version=live.version,
+        title=live.workflow.name,
+        description=live.workflow.description or None,
+        instructions=live.workflow.description or None,
+        get_tool_input_schema=tool_input_schema,
         on_list_tools=list_tools,
         on_call_tool=call_tool,
+        on_subscriptions_listen=live.listen,
     )
+
+
+def initialization_options(server: Server[Any], live: LiveTool) -> Any:
+    """The handshake options: ``listChanged`` when the tool's changes are announced."""
+    return server.create_initialization_options(NotificationOptions(tools_changed=live.announce))
 
 
 def run_with_services(
@@ -188,6 +299,9 @@ def run_with_services(
 
 
 # --- many servers in one ASGI app ----------------------------------------------------------
+
+#: Scope key of the event set when the HTTP client of a request goes away.
+DISCONNECTED_KEY = "orchestrix.mcp.disconnected"
 
 
 @dataclass(eq=False)
@@ -216,6 +330,10 @@ class McpMount:
     database can answer any request of any client. :meth:`put` and :meth:`remove` take effect
     for the next request; calls already running on a replaced version finish on it, then its
     SDK manager is shut down. Enter :meth:`running` once, in the ASGI app's lifespan.
+
+    ``security`` is the SDK's DNS-rebinding protection (see :func:`transport_security`);
+    ``access`` decides which requests need a credential and checks it (:class:`McpAccess`).
+    A call whose HTTP client disconnects is cancelled where it is: its next step never runs.
     """
 
     def __init__(
@@ -223,11 +341,14 @@ class McpMount:
         *,
         json_response: bool = True,
         security: TransportSecuritySettings | None = None,
+        access: McpAccess | None = None,
         drain_timeout: float = 60.0,
     ) -> None:
         self._endpoints: dict[str, _Endpoint] = {}
         self._json_response = json_response
         self._security = security
+        self._guard = TransportSecurityMiddleware(security) if security is not None else None
+        self.access = access
         self._drain_timeout = drain_timeout
         self._tg: TaskGroup | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -241,13 +362,15 @@ class McpMount:
         workflow: Workflow,
         run: RunFn,
         *,
+        version: str | None = None,
         api_keys: Collection[str] | None = None,
     ) -> None:
-        """Serve ``workflow`` at ``key`` (replacing what was there). With ``api_keys``, every
-        request must carry ``Authorization: Bearer <one of them>`` (an empty collection
-        refuses every request: no key, no access)."""
+        """Serve ``workflow`` at ``key`` (replacing what was there); ``version`` is what
+        ``serverInfo.version`` says. With ``api_keys``, every request must carry
+        ``Authorization: Bearer <one of them>`` (an empty collection refuses every request:
+        no key, no access); without, the mount's ``access`` decides."""
         manager = StreamableHTTPSessionManager(
-            app=build_server(workflow, run),
+            app=build_server(workflow, run, version=version),
             json_response=self._json_response,
             stateless=True,
             security_settings=self._security,
@@ -341,17 +464,32 @@ class McpMount:
 
     # -- requests -----------------------------------------------------------------------------
 
+    async def _refused(self, endpoint: _Endpoint, scope: Scope) -> Response | None:
+        """Why the request may not reach the endpoint (rebinding, no credential), or None."""
+        if self._guard is not None:
+            # The SDK checks again; checking first keeps a 401 from echoing a forged Host.
+            denied = await self._guard.validate_request(Request(scope), is_post=False)
+            if denied is not None:
+                return denied
+        if endpoint.api_keys is not None:
+            return _authorize(scope, endpoint.api_keys, self.access)
+        if self.access is not None:
+            return await self.access.check(endpoint.key, scope)
+        return None
+
     async def handle(self, key: str, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer one streamable HTTP request for ``key`` (an ASGI call)."""
         endpoint = self._endpoints.get(key)
         if endpoint is None:
             await _problem(404, "No MCP server is mounted here", {"key": key})(scope, receive, send)
             return
-        if endpoint.api_keys is not None:
-            denied = _authorize(scope, endpoint.api_keys)
-            if denied is not None:
-                await denied(scope, receive, send)
-                return
+        denied = await self._refused(endpoint, scope)
+        if denied is not None:
+            await denied(scope, receive, send)
+            return
+        if endpoint.api_keys is not None or (
+            self.access is not None and await self.access.needed(endpoint.key)
+        ):
             scope = _without_authorization(scope)
         if scope.get("method") != "POST":
             # Stateless: no session to resume or delete and no stream for server messages.
@@ -364,11 +502,45 @@ class McpMount:
         endpoint.inflight += 1
         try:
             await self._start(endpoint)
-            await endpoint.manager.handle_request(scope, receive, send)
+            await _watching_disconnect(endpoint.manager, scope, receive, send)
         finally:
             endpoint.inflight -= 1
             if endpoint.retired and endpoint.inflight == 0 and endpoint.idle is not None:
                 endpoint.idle.set()
+
+
+async def _watching_disconnect(
+    manager: StreamableHTTPSessionManager, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Hand the request to the SDK, and set the scope's :data:`DISCONNECTED_KEY` event when
+    the client goes away: the tool call waiting on it is cancelled (see :func:`_run_call`)."""
+    gone = anyio.Event()
+    body_read = anyio.Event()
+
+    async def relay() -> Message:
+        if body_read.is_set():  # only the watcher reads from the client now
+            await gone.wait()
+            return {"type": "http.disconnect"}
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            gone.set()
+            body_read.set()
+        elif not message.get("more_body", False):
+            body_read.set()
+        return message
+
+    async def watch() -> None:
+        await body_read.wait()
+        while not gone.is_set():
+            if (await receive())["type"] == "http.disconnect":
+                gone.set()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(watch)
+        try:
+            await manager.handle_request({**scope, DISCONNECTED_KEY: gone}, relay, send)
+        finally:
+            tg.cancel_scope.cancel()
 
 
 def _fresh_manager(old: StreamableHTTPSessionManager) -> StreamableHTTPSessionManager:
@@ -381,39 +553,22 @@ def _fresh_manager(old: StreamableHTTPSessionManager) -> StreamableHTTPSessionMa
     )
 
 
-def _bearer(scope: Scope) -> bytes | None:
-    for name, value in scope.get("headers", ()):
-        if name == b"authorization":
-            scheme, _, token = value.partition(b" ")
-            if scheme.lower() == b"bearer" and token.strip():
-                return bytes(token.strip())
-            return None
-    return None
-
-
-def _authorize(scope: Scope, api_keys: tuple[bytes, ...]) -> JSONResponse | None:
-    """None when the request carries one of the keys; else the 401 the MCP authorization
-    rules ask for (RFC 6750 ``WWW-Authenticate: Bearer``)."""
-    token = _bearer(scope)
+def _authorize(
+    scope: Scope, api_keys: tuple[bytes, ...], access: McpAccess | None
+) -> Response | None:
+    """None when the request carries one of the fixed keys; else the 401 with its
+    ``resource_metadata`` pointer."""
+    token = bearer(scope)
     if token is not None:
         # Compare with every key, in constant time, so timing tells nothing about which.
-        matches = [hmac.compare_digest(token, key) for key in api_keys]
+        matches = [hmac.compare_digest(token.encode(), key) for key in api_keys]
         if any(matches):
             return None
-        challenge = (
-            'Bearer realm="orchestrix", error="invalid_token", '
-            'error_description="The API key is not valid"'
-        )
-        message = "The API key is not valid"
-    else:
-        challenge = 'Bearer realm="orchestrix"'
-        message = "This MCP server needs an API key: send Authorization: Bearer <key>"
-    response = _problem(401, message, {"scheme": "Bearer"})
-    response.headers["WWW-Authenticate"] = challenge
-    return response
+    public_url = access.public_url if access is not None else None
+    return challenge(scope, public_url, given=token is not None)
 
 
 def _without_authorization(scope: Scope) -> Scope:
-    """The API key authorizes the MCP request; it is not the workflow's to see."""
+    """The credential authorizes the MCP request; it is not the workflow's to see."""
     headers = [(k, v) for k, v in scope.get("headers", ()) if k != b"authorization"]
     return {**scope, "headers": headers}

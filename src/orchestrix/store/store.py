@@ -12,6 +12,7 @@ from orchestrix.runtime.database import make_engine
 from orchestrix.settings import Settings, get_settings
 from orchestrix.store.deployments import DeploymentRepository
 from orchestrix.store.executions import ExecutionRepository
+from orchestrix.store.mcp_keys import McpKeyRepository
 from orchestrix.store.migrate import migrate
 from orchestrix.store.secrets import ServerSecretRepository
 from orchestrix.store.servers import ServerRepository
@@ -35,6 +36,7 @@ class Store:
         self.tokens = TokenRepository(self.sessions)
         self.cipher = cipher or SecretCipher(get_settings())
         self.secrets = ServerSecretRepository(self.sessions, self.cipher)
+        self.mcp_keys = McpKeyRepository(self.sessions)
 
     async def migrate(self) -> None:
         self.cipher.check()  # a required ORCHESTRIX_ENCRYPTION_KEY that is missing fails here
