@@ -1,7 +1,7 @@
 """API keys of servers' MCP endpoints, and whether a server demands one.
 
 Revision ID: mcp_keys_0001
-Revises: 0002
+Revises: 0003_server_secrets
 Create Date: 2026-12-01
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from orchestrix.store.types import UTCDateTime
 
 revision = "mcp_keys_0001"
-down_revision = "0002"
+down_revision = "0003_server_secrets"
 branch_labels = None
 depends_on = None
 
