@@ -24,6 +24,7 @@ import functools
 import hmac
 import ipaddress
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -31,6 +32,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -40,10 +42,13 @@ from orchestrix.host.agents import AgentRecord, AgentSource, agent_not_found
 from orchestrix.host.openapi import agent_openapi
 from orchestrix.host.runtime import HostRuntime, LoadedAgent
 from orchestrix.host.wire import read_deployment, stored_spec
+from orchestrix.runtime.database import DatabaseUnavailable
 from orchestrix.settings import Settings
 from orchestrix.spec.models import Workflow
 from orchestrix.store.types import utcnow
 from orchestrix.telemetry import Telemetry, configure_tracing, install_telemetry
+
+_log = logging.getLogger("orchestrix.host")
 
 IDEMPOTENCY_HEADER = "idempotency-key"
 _NO_BODY_STATUSES = frozenset({204, 304})
@@ -56,7 +61,10 @@ def _error(status: int, message: str, details: Any = None) -> JSONResponse:
 
 
 def _from_error(error: OrchestrixError) -> JSONResponse:
-    return JSONResponse(error.to_body(), status_code=error.status)
+    response = JSONResponse(error.to_body(), status_code=error.status)
+    if isinstance(error, DatabaseUnavailable):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _iso(record_time: Any) -> str:
@@ -255,6 +263,9 @@ class HostApi:
                 return e.response()
             except OrchestrixError as e:
                 return _from_error(e)
+            except ClientDisconnect:  # the client hung up while sending: nobody to answer
+                _log.debug("client hung up during %s %s", request.method, request.url.path)
+                return Response(status_code=400)
 
         return route
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from orchestrix.errors import ExecutionTimeout, OrchestrixError
 from orchestrix.runtime.checks import ensure_valid
+from orchestrix.runtime.database import is_unreachable, unavailable
 from orchestrix.runtime.redact import Redactor
 from orchestrix.spec.expressions import (
     Expression,
@@ -205,6 +206,9 @@ class Executor:
             except OrchestrixError as e:
                 self._fail(logs, step, t0, rendered, e)
             except Exception as e:  # a bug or an unexpected library error: answer 500, log it
+                if is_unreachable(e):  # the database is down or full: 503, try again
+                    log.warning("tool %s (%s): database unavailable: %r", step.id, step.type, e)
+                    self._fail(logs, step, t0, rendered, unavailable(e))
                 log.exception("tool %s (%s) failed", step.id, step.type)
                 self._fail(
                     logs,
