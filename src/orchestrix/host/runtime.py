@@ -225,9 +225,11 @@ class HostRuntime:
             cached = self._agents.get(agent_id)
             if cached is None:
                 continue
-            if revisions.get(agent_id) == cached.record.revision:
-                if cached.checked_at < now:
-                    cached.checked_at = now
+            revision = revisions.get(agent_id)
+            if revision is None:
+                self.forget(agent_id)
+            elif revision == cached.record.revision:
+                cached.checked_at = max(cached.checked_at, now)
             else:
                 self._announced(agent_id)
 

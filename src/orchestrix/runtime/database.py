@@ -115,12 +115,28 @@ class DatabaseUnavailable(OrchestrixError):
     retry_after = 1
 
 
+#: SQLSTATE classes of a server that cannot serve now: connection exception, insufficient
+#: resources (too many connections), operator intervention (shutdown, starting up).
+_UNREACHABLE_STATES = ("08", "53", "57P")
+
+
+def _sqlstate(error: BaseException) -> str:
+    for cause in (getattr(error, "orig", None), error.__cause__):
+        for candidate in (cause, getattr(cause, "__cause__", None)):
+            state = getattr(candidate, "sqlstate", None)
+            if isinstance(state, str):
+                return state
+    return ""
+
+
 def is_unreachable(error: BaseException) -> bool:
     """True for a failure to reach the database, as opposed to a failed statement."""
     if isinstance(error, exc.DBAPIError):
-        if error.connection_invalidated:
+        if error.connection_invalidated or error.statement is None:  # None: while connecting
             return True
-        return isinstance(error, exc.OperationalError | exc.InterfaceError)
+        if isinstance(error, exc.OperationalError | exc.InterfaceError):
+            return True
+        return _sqlstate(error).startswith(_UNREACHABLE_STATES)
     return isinstance(error, exc.TimeoutError | OSError | ConnectionError)
 
 
