@@ -9,6 +9,7 @@ rows of ``unique_keys`` under a real unique index.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -216,3 +217,64 @@ async def ensure_schema(engine: AsyncEngine) -> None:
         if engine.dialect.name == "postgresql":
             await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
         await conn.run_sync(metadata.create_all, checkfirst=True)
+
+
+# --- sizing the pools of several workers ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PoolPlan:
+    """Connections per worker: ``pool_size`` kept open, ``max_overflow`` more under load, and
+    one for LISTEN. ``limit`` is what the server allows us (None: not known)."""
+
+    pool_size: int
+    max_overflow: int
+    workers: int
+    limit: int | None
+
+    @property
+    def per_worker(self) -> int:
+        return self.pool_size + self.max_overflow + 1
+
+    @property
+    def total(self) -> int:
+        return self.per_worker * self.workers
+
+
+def plan_pools(pool_size: int, max_overflow: int, workers: int, limit: int | None) -> PoolPlan:
+    """Pools for ``workers`` processes whose connections together stay within ``limit``.
+
+    Each worker may open ``pool_size + max_overflow`` connections plus one for LISTEN; when N
+    of them would exceed the limit, the pool shrinks first to what fits, then the overflow.
+    """
+    if limit is None:
+        return PoolPlan(pool_size, max_overflow, workers, None)
+    share = limit // workers - 1  # the pool's share of one worker's connections
+    if share < 1:
+        raise ValueError(
+            f"{workers} workers need at least {2 * workers} PostgreSQL connections; "
+            f"the server allows {limit} more"
+        )
+    pool = min(pool_size, share)
+    overflow = min(max_overflow, share - pool)
+    return PoolPlan(pool, overflow, workers, limit)
+
+
+async def connections_left(engine: AsyncEngine) -> int | None:
+    """How many more client connections PostgreSQL accepts now: ``max_connections`` less the
+    reserved ones and those already open (None on SQLite)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text(
+                    "SELECT current_setting('max_connections')::int, "
+                    "current_setting('superuser_reserved_connections')::int, "
+                    "(SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')"
+                )
+            )
+        ).one()
+    maximum, reserved, in_use = int(row[0]), int(row[1]), int(row[2])
+    # ``in_use`` counts this connection, which closes before the workers start.
+    return max(0, maximum - reserved - (in_use - 1))
