@@ -3,9 +3,10 @@
 Two graphs are deployed to a real ``orchestrix host`` process: signup without hashing
 (input, validation, dbInsert with a unique email, jwtGenerate, response) and the todo example
 (input, validation, dbInsert, response). The baseline is the same steps written by hand as
-FastAPI endpoints (``baseline_app`` below), served by uvicorn in its own process, on the same
-database through the same data store, the same JSON Schema validator and the same JWT signing.
-A client in this process sends the same load to both, in alternating rounds.
+FastAPI + SQLAlchemy endpoints (``benchmarks/bench_host_baseline.py``: its own tables, no
+Orchestrix code), served by uvicorn in its own process, on the same database. A client in this
+process sends the same load to both, in alternating rounds; ``bench_host_wrk`` loads them from
+another process, as a user measures.
 
     .venv/bin/python -m benchmarks.bench_host [--requests 1000] [--concurrency 32] [--rounds 5]
         [--database-url postgresql://postgres@127.0.0.1:5432/bench]
@@ -26,32 +27,19 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-import jsonschema
-import jwt
 import yaml
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+
+from benchmarks.bench_host_baseline import SIGNUP_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "bench-host-key"
-NAMESPACE = "bench_baseline"
-
-SIGNUP_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["email", "password"],
-    "properties": {
-        "email": {"type": "string", "format": "email"},
-        "password": {"type": "string", "minLength": 8},
-        "name": {"type": "string", "maxLength": 100},
-    },
-}
 
 SIGNUP_NO_HASH: dict[str, Any] = {
     "name": "Signup without hashing",
@@ -98,81 +86,6 @@ def todo_request() -> dict[str, Any]:
     spec.pop("apiVersion", None)
     spec["metadata"] = {"createdBy": "orchestrix", "serverId": "bench", "ownerId": "bench"}
     return dict(spec)
-
-
-TODO_SCHEMA: dict[str, Any] = todo_request()["inputSchema"]
-
-
-# --- the hand-written baseline -------------------------------------------------------------
-
-
-def baseline_app() -> FastAPI:
-    """The same steps as the two graphs, written by hand (an ASGI factory for uvicorn)."""
-    from orchestrix.runtime.services import open_services
-    from orchestrix.settings import get_settings
-
-    settings = get_settings()
-    signup_validator = jsonschema.Draft202012Validator(
-        SIGNUP_SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
-    todo_validator = jsonschema.Draft202012Validator(
-        TODO_SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
-    state: dict[str, Any] = {}
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        async with open_services(settings) as services:
-            state["services"] = services
-            state["secret"] = await services.secrets.get_or_create(NAMESPACE, "jwt")
-            yield
-
-    app = FastAPI(lifespan=lifespan)
-
-    def invalid(errors: list[Any]) -> JSONResponse:
-        details = [{"field": ".".join(map(str, e.path)), "message": e.message} for e in errors]
-        return JSONResponse({"error": "Invalid input", "details": details}, status_code=400)
-
-    @app.post("/signup")
-    async def signup(request: Request) -> JSONResponse:
-        body = await request.json()
-        errors = list(signup_validator.iter_errors(body))
-        if errors:
-            return invalid(errors)
-        services = state["services"]
-        doc = await services.datastore.insert(
-            NAMESPACE, "users", {"email": body["email"], "name": body.get("name")}, ["email"]
-        )
-        now = int(time.time())
-        token = jwt.encode(
-            {"jti": uuid.uuid4().hex, "sub": doc["id"], "iat": now, "exp": now + 3600},
-            state["secret"],
-            algorithm="HS256",
-        )
-        return JSONResponse(
-            {"id": doc["id"], "email": doc["email"], "token": token}, status_code=201
-        )
-
-    @app.post("/todo")
-    async def todo(request: Request) -> JSONResponse:
-        body = await request.json()
-        errors = list(todo_validator.iter_errors(body))
-        if errors:
-            return invalid(errors)
-        doc = await state["services"].datastore.insert(
-            NAMESPACE,
-            "todos",
-            {
-                "title": body["title"],
-                "priority": body.get("priority") or "medium",
-                "dueDate": body.get("dueDate"),
-                "done": False,
-            },
-            [],
-        )
-        return JSONResponse(doc, status_code=201)
-
-    return app
 
 
 # --- processes and load ----------------------------------------------------------------------
@@ -270,6 +183,7 @@ def _env(data_dir: Path, database_url: str | None) -> dict[str, str]:
     )
     if database_url:
         env["ORCHESTRIX_DATABASE_URL"] = database_url
+    env["BENCH_DATABASE_URL"] = database_url or f"sqlite:///{data_dir / 'orchestrix.db'}"
     return env
 
 
@@ -289,12 +203,18 @@ def main() -> None:
         python = sys.executable
         host_cmd = [python, "-m", "orchestrix", "host", "--port", str(host_port)]
         host_cmd += ["--log-level", "warning"]
-        base_cmd = [python, "-m", "uvicorn", "--factory", "benchmarks.bench_host:baseline_app"]
+        base_cmd = [
+            python,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "benchmarks.bench_host_baseline:baseline_app",
+        ]
         base_cmd += ["--port", str(base_port), "--log-level", "warning", "--no-access-log"]
         logs = Path(tmp)
         with (
             _process(host_cmd, env, f"{host}/healthz", logs / "host.log"),
-            _process(base_cmd, env, f"{base}/docs", logs / "baseline.log"),
+            _process(base_cmd, env, f"{base}/healthz", logs / "baseline.log"),
         ):
             headers = {"Authorization": f"Bearer {KEY}"}
             agents = {}

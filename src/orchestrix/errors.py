@@ -31,7 +31,8 @@ below lists every subclass, wherever it is defined (``tests/test_errors_tree.py`
     ├── RequestInvalid                   422 invalid_request    api/errors.py
     ├── BadRequest                       400 bad_request        api/errors.py
     ├── PayloadTooLarge                  413 payload_too_large  api/errors.py
-    └── Unavailable                      503 unavailable        api/errors.py
+    ├── Unavailable                      503 unavailable        api/errors.py
+    └── DatabaseUnavailable              503 database_unavailable runtime/database.py
 """
 
 from __future__ import annotations

@@ -316,6 +316,24 @@ class Settings(BaseSettings):
         default=None,
         description="The `aud` an access token must carry. Unset: the MCP endpoint's own URL "
         "(RFC 8707 resource indicator).",
+    # --- database pool and agent cache (the host runtime's performance) ---
+    db_pool_size: int = Field(
+        default=10,
+        ge=1,
+        description="PostgreSQL connections each worker keeps open. `orchestrix host --workers "
+        "N` lowers it so that N workers stay under the server's max_connections.",
+    )
+    db_max_overflow: int = Field(
+        default=10,
+        ge=0,
+        description="Extra PostgreSQL connections a worker may open above the pool under load.",
+    )
+    host_revision_ttl: float = Field(
+        default=1.0,
+        ge=0,
+        description="Seconds between checks that a host worker's cached agents are still the "
+        "deployed revision (a background check; on PostgreSQL, deploys and deletes are also "
+        "announced at once with LISTEN/NOTIFY).",
     )
 
     @property

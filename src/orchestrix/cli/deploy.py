@@ -35,6 +35,7 @@ from orchestrix.cli.app import (
     print_json,
     run_async,
 )
+from orchestrix.cli.serve import size_worker_pools
 from orchestrix.net import is_loopback
 from orchestrix.settings import Settings, get_settings
 
@@ -89,6 +90,7 @@ def host_command(
     settings.resolved_database_url  # noqa: B018  (a bad URL fails here, as one line)
     ensure_port_free(host, port)
     ensure_database()
+    size_worker_pools(workers)
     console.print(BANNER.format(host=host, port=port, database=database_label()), soft_wrap=True)
     uvicorn.run(
         "orchestrix.host.app:create_host_app_from_env",

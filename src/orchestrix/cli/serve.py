@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any
 
 import typer
@@ -18,7 +19,7 @@ from orchestrix.cli.app import (
     run_async,
 )
 from orchestrix.net import is_loopback
-from orchestrix.settings import get_settings
+from orchestrix.settings import Settings, get_settings
 
 BANNER = (
     "Orchestrix: the dashboard at http://{host}:{port}/, the API under /mcp/servers "
@@ -29,6 +30,38 @@ token_app = typer.Typer(
     help="API tokens: the owner identity when ORCHESTRIX_AUTH=tokens.", no_args_is_help=True
 )
 app.add_typer(token_app, name="token")
+
+
+async def _pool_plan(settings: Settings, workers: int) -> Any:
+    from orchestrix.runtime.database import connections_left, make_engine, plan_pools
+
+    engine = make_engine(settings.resolved_database_url, pool_size=1, max_overflow=0)
+    try:
+        left = await connections_left(engine)
+    finally:
+        await engine.dispose()
+    return plan_pools(settings.db_pool_size, settings.db_max_overflow, workers, left)
+
+
+def size_worker_pools(workers: int) -> None:
+    """Size each worker's PostgreSQL pool so that ``workers`` of them stay within the
+    connections the server has left (``max_connections`` less reserved and open ones): the
+    workers read ``ORCHESTRIX_DB_POOL_SIZE`` and ``ORCHESTRIX_DB_MAX_OVERFLOW`` set here."""
+    settings = get_settings()
+    try:
+        plan = run_async(_pool_plan(settings, workers))
+    except ValueError as e:
+        fail(f"{e}: run fewer --workers or raise max_connections")
+    if plan.limit is None:
+        return
+    os.environ["ORCHESTRIX_DB_POOL_SIZE"] = str(plan.pool_size)
+    os.environ["ORCHESTRIX_DB_MAX_OVERFLOW"] = str(plan.max_overflow)
+    get_settings.cache_clear()
+    console.print(
+        f"PostgreSQL pools: {workers} worker(s) x ({plan.pool_size} + {plan.max_overflow} "
+        f"overflow + 1 listener) = at most {plan.total} of the {plan.limit} connections left",
+        soft_wrap=True,
+    )
 
 
 @app.command()

@@ -2,25 +2,67 @@
 
 Every host worker reads from here, so a deployment accepted by one worker is served by all of
 them. A replace is one conditional ``UPDATE ... SET revision = revision + 1``: two concurrent
-replaces both land, in some order, and every worker notices the new revision.
+replaces both land, in some order, and every worker notices the new revision. On PostgreSQL a
+replace or delete also sends ``NOTIFY orchestrix_agents, '<agentId>'`` in its transaction, so
+the listening workers hear of it on commit (see :mod:`orchestrix.host.runtime`).
+
+A failure to reach the database is raised as ``DatabaseUnavailable`` (503); a read whose
+pooled connection turned out dead is retried once on a fresh one.
 """
 
 from __future__ import annotations
 
+import functools
 import secrets
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrix.errors import NotFoundError
 from orchestrix.host.models import HostAgentRow
+from orchestrix.runtime.database import is_unreachable, unavailable
 from orchestrix.store.types import utcnow
 
 AGENT_ID_PREFIX = "agt_"
+#: The PostgreSQL channel on which replaces and deletes are announced (payload: the agent id).
+CHANNEL = "orchestrix_agents"
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _reaching(
+    *, retry: bool
+) -> Callable[[Callable[_P, Awaitable[_R]]], Callable[_P, Awaitable[_R]]]:
+    """A failure to reach the database becomes ``DatabaseUnavailable``; with ``retry`` (reads
+    only: a write may have landed), a connection found dead is retried once."""
+
+    def wrap(method: Callable[_P, Awaitable[_R]]) -> Callable[_P, Awaitable[_R]]:
+        @functools.wraps(method)
+        async def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            try:
+                return await method(*args, **kwargs)
+            except Exception as e:
+                if not is_unreachable(e):
+                    raise
+                dead = isinstance(e, DBAPIError) and e.connection_invalidated
+                if not (retry and dead):
+                    raise unavailable(e) from e
+            try:
+                return await method(*args, **kwargs)
+            except Exception as e:
+                if is_unreachable(e):
+                    raise unavailable(e) from e
+                raise
+
+        return call
+
+    return wrap
 
 
 def new_agent_id() -> str:
@@ -71,9 +113,15 @@ def _record(row: HostAgentRow) -> AgentRecord:
 
 
 class AgentRepository:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, notify: bool = False) -> None:
         self._sessions = sessions
+        self._notify = notify
 
+    async def _announce(self, session: AsyncSession, agent_id: str) -> None:
+        if self._notify:
+            await session.execute(select(func.pg_notify(CHANNEL, agent_id)))
+
+    @_reaching(retry=False)
     async def create(
         self,
         spec: dict[str, Any],
@@ -109,12 +157,14 @@ class AgentRepository:
             return existing, False
         return await self.require(row.id), True
 
+    @_reaching(retry=True)
     async def _by_key(self, key: str) -> AgentRecord | None:
         query = select(HostAgentRow).where(HostAgentRow.idempotency_key == key)
         async with self._sessions() as session:
             row = (await session.scalars(query)).first()
         return _record(row) if row is not None else None
 
+    @_reaching(retry=False)
     async def replace(
         self, agent_id: str, spec: dict[str, Any], source: AgentSource
     ) -> AgentRecord:
@@ -138,14 +188,18 @@ class AgentRepository:
             )
             if getattr(result, "rowcount", 1) != 1:
                 raise agent_not_found(agent_id)
+            await self._announce(session, agent_id)
         return await self.require(agent_id)
 
+    @_reaching(retry=False)
     async def delete(self, agent_id: str) -> bool:
         """Remove the agent; False when there was none. Its stored data is kept."""
         async with self._sessions.begin() as session:
             result = await session.execute(delete(HostAgentRow).where(HostAgentRow.id == agent_id))
+            await self._announce(session, agent_id)
         return bool(getattr(result, "rowcount", 0))
 
+    @_reaching(retry=True)
     async def get(self, agent_id: str) -> AgentRecord | None:
         async with self._sessions() as session:
             row = await session.get(HostAgentRow, agent_id)
@@ -157,6 +211,7 @@ class AgentRepository:
             raise agent_not_found(agent_id)
         return record
 
+    @_reaching(retry=True)
     async def revision(self, agent_id: str) -> int | None:
         """The agent's revision (one indexed read), or None when it is not deployed."""
         query = select(HostAgentRow.revision).where(HostAgentRow.id == agent_id)
@@ -164,6 +219,17 @@ class AgentRepository:
             value = (await session.execute(query)).scalar_one_or_none()
         return int(value) if value is not None else None
 
+    @_reaching(retry=True)
+    async def revisions(self, agent_ids: Sequence[str]) -> dict[str, int]:
+        """The revisions of those of ``agent_ids`` that are deployed (one query)."""
+        query = select(HostAgentRow.id, HostAgentRow.revision).where(
+            HostAgentRow.id.in_(list(agent_ids))
+        )
+        async with self._sessions() as session:
+            rows = (await session.execute(query)).all()
+        return {str(row[0]): int(row[1]) for row in rows}
+
+    @_reaching(retry=True)
     async def list(self, *, server_id: str | None = None, limit: int = 200) -> list[AgentRecord]:
         query = select(HostAgentRow).order_by(HostAgentRow.created_at.desc()).limit(limit)
         if server_id is not None:

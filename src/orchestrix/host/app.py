@@ -34,6 +34,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -268,6 +269,9 @@ class HostApi:
                 return await handler(request)
             except OrchestrixError as e:
                 return _from_error(e)
+            except ClientDisconnect:  # the client hung up while sending: nobody to answer
+                log.debug("client hung up during %s %s", request.method, request.url.path)
+                return Response(status_code=400)
 
         return route
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from orchestrix.errors import ExecutionTimeout, OrchestrixError
 from orchestrix.runtime.checks import ensure_valid, referenced_secrets, sensitive_input_paths
+from orchestrix.runtime.database import is_unreachable, unavailable
 from orchestrix.runtime.redact import Redactor
 from orchestrix.spec import budget
 from orchestrix.spec.expressions import (
@@ -289,6 +290,9 @@ class Executor:
             except budget.DeadlineExceeded:
                 raise
             except Exception as e:  # a bug or an unexpected library error: answer 500, log it
+                if is_unreachable(e):  # the database is down or full: 503, try again
+                    log.warning("tool %s (%s): database unavailable: %r", step.id, step.type, e)
+                    self._fail(logs, step, t0, rendered, unavailable(e))
                 log.exception("tool %s (%s) failed", step.id, step.type)
                 self._fail(
                     logs,

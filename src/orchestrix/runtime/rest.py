@@ -460,8 +460,11 @@ def error_response(
 
 
 def orchestrix_error_response(error: OrchestrixError) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-    return JSONResponse(error.to_body(), status_code=error.status, headers=headers)
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
+    retry_after = getattr(error, "retry_after", None)  # DatabaseUnavailable: come back later
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    return JSONResponse(error.to_body(), status_code=error.status, headers=headers or None)
 
 
 async def _orchestrix_error(_request: Request, exc: Exception) -> Response:

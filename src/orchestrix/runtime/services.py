@@ -27,7 +27,11 @@ async def open_services(
     own_engine = engine is None
     if engine is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(settings.resolved_database_url)
+        engine = make_engine(
+            settings.resolved_database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
     http = egress_client(
         EgressPolicy.from_settings(settings), user_agent=f"orchestrix/{__version__}"
     )

@@ -9,7 +9,6 @@ What the words ask for that no tool does goes to ``notCovered``, in the user's w
 from __future__ import annotations
 
 import re
-
 from dataclasses import replace
 
 from orchestrix.agents import basics
