@@ -187,6 +187,17 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds to wait for Archestra to start the server and discover its tool.",
     )
+    # The `archestra-platform` target on Archestra 1.2.x: who sees what it makes there.
+    archestra_platform_scope: Literal["personal", "team", "org"] = Field(
+        default="org",
+        description="Scope of the gateway profile, catalog item and installation the "
+        "`archestra-platform` target makes in Archestra: `org` (everyone in the organisation), "
+        "`team` (ORCHESTRIX_ARCHESTRA_PLATFORM_TEAM_ID) or `personal` (the API key's user).",
+    )
+    archestra_platform_team_id: str | None = Field(
+        default=None,
+        description="The Archestra team id used with ORCHESTRIX_ARCHESTRA_PLATFORM_SCOPE=team.",
+    )
     spec: str | None = Field(
         default=None,
         description="A workflow spec inline (JSON or YAML): what `orchestrix mcp` serves when "

@@ -105,6 +105,13 @@ def _not_deployed(server_id: str) -> Outcome:
     return Outcome(404, {"error": NOT_DEPLOYED, "details": {"serverId": server_id}})
 
 
+def _access(agent: DeployedAgent) -> dict[str, Any]:
+    """How a client reaches the agent, when the target says more than its endpoint (the
+    ``archestra-platform`` target: the gateway, the token it needs, a client configuration)."""
+    gateway = agent.raw.get("gateway")
+    return {"gateway": gateway} if isinstance(gateway, dict) else {}
+
+
 def _deployed(server_id: str, record: DeploymentRecord, **more: Any) -> Outcome:
     """200 with the deploy answer of DESIGN.md (a redeploy adds its versions)."""
     return Outcome(
@@ -269,7 +276,7 @@ class Deployer:
             target=chosen.name,
             version=server.version,
         )
-        return _deployed(server_id, record)
+        return _deployed(server_id, record, **_access(agent))
 
     async def _compensate(
         self, target: DeployTarget, claim: DeploymentRecord, agent: DeployedAgent
@@ -359,7 +366,13 @@ class Deployer:
             version=wanted,
             action=action,
         )
-        return _deployed(server_id, record, version=record.version, previousVersion=live.version)
+        return _deployed(
+            server_id,
+            record,
+            version=record.version,
+            previousVersion=live.version,
+            **_access(agent),
+        )
 
     async def rollback(self, server_id: str, owner_id: str, version: int | None = None) -> Outcome:
         """Serve an earlier version again: ``version``, or the one served before the current."""
