@@ -154,7 +154,9 @@ def body_problems(operation_id: str, body: Any, *, strict: bool = False) -> list
     property it does not name (which Archestra's zod schemas drop without a word)."""
     found = _errors(_validator(f"{operation_id}|body", "open"), body)
     if strict and not found:
-        found = [f"undescribed: {p}" for p in _errors(_validator(f"{operation_id}|body", "closed"), body)]
+        found = [
+            f"undescribed: {p}" for p in _errors(_validator(f"{operation_id}|body", "closed"), body)
+        ]
     return found
 
 

@@ -221,7 +221,10 @@ class LoopbackArchestra:
         if handler is None:
             self.problems.append(f"{where}: {op.operation_id} is not modelled by the loopback")
             return _fail(500, f"{op.operation_id} is not modelled")
-        if op.operation_id != "GET /health" and request.headers.get("authorization") != self.api_key:
+        if (
+            op.operation_id != "GET /health"
+            and request.headers.get("authorization") != self.api_key
+        ):
             return self._answer(op.operation_id, 401, "Unauthenticated")
         if has_body and request.headers.get("content-type", "").split(";")[0] != "application/json":
             self.problems.append(f"{where}: body sent without Content-Type: application/json")
@@ -241,7 +244,9 @@ class LoopbackArchestra:
             answer = {"error": {"message": answer, "type": _ERROR_TYPES[status]}}
         wrong = response_problems(operation_id, status, answer)
         if wrong:
-            self.problems.append(f"{operation_id}: the loopback answer {status} is off-schema: {wrong}")
+            self.problems.append(
+                f"{operation_id}: the loopback answer {status} is off-schema: {wrong}"
+            )
         return JSONResponse(answer, status_code=status)
 
     # -- health -------------------------------------------------------------------------------
@@ -313,7 +318,9 @@ class LoopbackArchestra:
         body = body or {}
         server_id = body.get("mcpServerId")
         mode = body.get("credentialResolutionMode", "static")
-        if any(a["agentId"] == agentId and a["toolId"] == toolId for a in self.agent_tools.values()):
+        if any(
+            a["agentId"] == agentId and a["toolId"] == toolId for a in self.agent_tools.values()
+        ):
             return 200, {"success": True}  # live: a duplicate answers 200, nothing changes
         if server_id is None and mode == "static":
             return 400, ASSIGN_NEEDS_INSTALLATION
@@ -363,8 +370,7 @@ class LoopbackArchestra:
                     "updatedAt": link["updatedAt"],
                     "agent": {"id": agent["id"], "name": agent["name"]},
                     "tool": {
-                        k: tool[k]
-                        for k in ("id", "name", "description", "parameters", "catalogId")
+                        k: tool[k] for k in ("id", "name", "description", "parameters", "catalogId")
                     }
                     | {"createdAt": tool["createdAt"], "updatedAt": tool["createdAt"]},
                 }
@@ -417,14 +423,15 @@ class LoopbackArchestra:
         return 200, [
             filled(
                 "getInternalMcpCatalog",
-                {**item, "toolCount": sum(t["catalogId"] == item["id"] for t in self.tools.values())},
+                {
+                    **item,
+                    "toolCount": sum(t["catalogId"] == item["id"] for t in self.tools.values()),
+                },
             )
             for item in self.catalog.values()
         ]
 
-    def _createinternalmcpcatalogitem(
-        self, body: dict[str, Any], _query: Any
-    ) -> tuple[int, Any]:
+    def _createinternalmcpcatalogitem(self, body: dict[str, Any], _query: Any) -> tuple[int, Any]:
         # Live: names are not unique; a second item with a taken name answers 200.
         item = self._item(body, str(uuid.uuid4()), _now())
         self.catalog[item["id"]] = item
@@ -446,9 +453,7 @@ class LoopbackArchestra:
         self.catalog[id] = self._item(merged, id, old["createdAt"])
         return 200, self.catalog[id]
 
-    def _deleteinternalmcpcatalogitem(
-        self, _body: Any, _query: Any, *, id: str
-    ) -> tuple[int, Any]:
+    def _deleteinternalmcpcatalogitem(self, _body: Any, _query: Any, *, id: str) -> tuple[int, Any]:
         if self.catalog.pop(id, None) is None:
             return 404, "Catalog item not found"
         for server_id in [s for s, v in self.servers.items() if v["catalogId"] == id]:
@@ -496,7 +501,10 @@ class LoopbackArchestra:
                 async with Client(item["serverUrl"]) as client:
                     listed = (await client.list_tools()).tools
             except Exception as e:
-                return 500, f"Failed to connect to MCP server {item['name']} at {item['serverUrl']}: {e!r}"
+                return (
+                    500,
+                    f"Failed to connect to MCP server {item['name']} at {item['serverUrl']}: {e!r}",
+                )
             server["localInstallationStatus"] = "success"
             self.servers[server["id"]] = server
             self._discovered(
@@ -516,11 +524,20 @@ class LoopbackArchestra:
         for name, description, parameters in listed:
             full = f"{item['name']}__{name}"
             tool = next(
-                (t for t in self.tools.values() if t["catalogId"] == item["id"] and t["name"] == full),
+                (
+                    t
+                    for t in self.tools.values()
+                    if t["catalogId"] == item["id"] and t["name"] == full
+                ),
                 None,
             )
             if tool is None:
-                tool = {"id": str(uuid.uuid4()), "catalogId": item["id"], "name": full, "createdAt": _now()}
+                tool = {
+                    "id": str(uuid.uuid4()),
+                    "catalogId": item["id"],
+                    "name": full,
+                    "createdAt": _now(),
+                }
                 self.tools[tool["id"]] = tool
             tool.update(description=description, parameters=parameters)
             if server["scope"] == "personal":
@@ -569,7 +586,8 @@ class LoopbackArchestra:
         env = {e["key"]: e.get("value") for e in item["localConfig"]["environment"]}
         workflow = loads_workflow(env[SPEC_ENV])
         self._discovered(
-            server, [(tool_name(workflow), workflow.description or workflow.name, workflow.input_schema)]
+            server,
+            [(tool_name(workflow), workflow.description or workflow.name, workflow.input_schema)],
         )
 
     def _getmcpservertools(self, _body: Any, _query: Any, *, id: str) -> tuple[int, Any]:
@@ -583,7 +601,9 @@ class LoopbackArchestra:
             holders = [a["agentId"] for a in self.agent_tools.values() if a["toolId"] == tool["id"]]
             answer.append(
                 {
-                    **{k: tool[k] for k in ("id", "name", "description", "parameters", "createdAt")},
+                    **{
+                        k: tool[k] for k in ("id", "name", "description", "parameters", "createdAt")
+                    },
                     "assignedAgentCount": len(holders),
                     "assignedAgents": [{"id": a, "name": self.agents[a]["name"]} for a in holders],
                 }

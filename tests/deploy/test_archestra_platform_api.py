@@ -89,9 +89,7 @@ async def test_deploy_redeploy_undeploy_through_the_api(tmp_path: Path) -> None:
 async def test_the_platform_refusing_reaches_the_user_as_failed_to_deploy(tmp_path: Path) -> None:
     state = LoopbackArchestra()
     with serve_asgi(state.app()) as archestra:
-        settings = platform_settings(
-            tmp_path, archestra, archestra_platform_api_key="arch_revoked"
-        )
+        settings = platform_settings(tmp_path, archestra, archestra_platform_api_key="arch_revoked")
         with serve_asgi(create_app(settings)) as base:
             async with httpx.AsyncClient(base_url=base, timeout=60) as http:
                 created = await http.post("/mcp/servers", json={"spec": signup_spec(), **OWNER})

@@ -99,7 +99,7 @@ async def test_deploy_redeploy_undeploy_a_host_served_workflow(tmp_path: Path) -
 async def test_undeploy_takes_the_host_agent_down_when_the_item_is_already_gone(
     tmp_path: Path,
 ) -> None:
-    with host_and_platform(tmp_path) as (host, state, settings):
+    with host_and_platform(tmp_path) as (host, _state, settings):
         target = target_for(settings)
         agent = await target.deploy(signup_request())
         catalog_id, hosted = split_agent_id(agent.agent_id)
@@ -130,7 +130,7 @@ async def test_a_host_archestra_cannot_reach_fails_in_the_install_and_cleans_up(
 async def test_an_item_of_that_name_from_elsewhere_stops_the_deploy_before_the_host(
     tmp_path: Path,
 ) -> None:
-    with host_and_platform(tmp_path) as (host, state, settings):
+    with host_and_platform(tmp_path) as (host, _state, settings):
         request = signup_request()
         async with target_for(settings)._client() as http:
             await http.post(

@@ -128,7 +128,12 @@ def test_the_two_bodies_sent_to_1_0_x_do_not_pass_1_2_76() -> None:
         "undescribed: (root): Additional properties are not allowed "
         "('executionSourceMcpServerId' was unexpected)"
     ]
-    assert body_problems("assignToolToAgent", {"mcpServerId": old["executionSourceMcpServerId"]}, strict=True) == []
+    assert (
+        body_problems(
+            "assignToolToAgent", {"mcpServerId": old["executionSourceMcpServerId"]}, strict=True
+        )
+        == []
+    )
 
 
 def test_the_answers_recorded_from_a_live_1_2_76_match_the_description() -> None:

@@ -10,6 +10,7 @@ persisted, printing the same steps and a final ``All tests passed!``.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import socket
@@ -198,6 +199,23 @@ def deploy(
     )
     if not as_json and (target or settings.resolved_deploy_target) == "local":
         console.print(LOCAL_NOTE, style="dim", soft_wrap=True, markup=False)
+    if not as_json:
+        _print_gateway(outcome.body)
+
+
+def _print_gateway(body: dict[str, Any]) -> None:
+    """An Archestra gateway's MCP client configuration, and how to get the token it needs."""
+    gateway = body.get("gateway")
+    if not isinstance(gateway, dict) or not isinstance(gateway.get("clientConfig"), dict):
+        return
+    console.print(
+        "MCP client configuration (put an Archestra token in place of <token>):",
+        soft_wrap=True,
+        markup=False,
+    )
+    console.print(json.dumps(gateway["clientConfig"], indent=2), soft_wrap=True, markup=False)
+    if gateway.get("token"):
+        console.print(f"gateway token: {gateway['token']}", soft_wrap=True, markup=False)
 
 
 @app.command()
@@ -217,6 +235,8 @@ def redeploy(
         as_json,
         [("agent", "agentId"), ("endpoint", "endpoint"), ("version", "version")],
     )
+    if not as_json:
+        _print_gateway(outcome.body)
 
 
 @app.command()

@@ -274,9 +274,7 @@ def split_agent_id(agent_id: str) -> tuple[str, str | None]:
     return catalog_id, hosted or None
 
 
-def gateway_access(
-    config: PlatformConfig, gateway_id: str, gateway_name: str
-) -> dict[str, Any]:
+def gateway_access(config: PlatformConfig, gateway_id: str, gateway_name: str) -> dict[str, Any]:
     """How an MCP client reaches the gateway: its URL, the token it needs and where to get
     one, and a client configuration to paste (with ``<token>`` to fill in)."""
     url = f"{config.url}/v1/mcp/{quote(gateway_id, safe='')}"
