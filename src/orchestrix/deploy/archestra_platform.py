@@ -680,6 +680,48 @@ class ArchestraPlatformTarget:
             "hostAgentId": hosted or _upstream_of(item),
         }
 
+    async def agents(self) -> list[dict[str, Any]]:
+        """The catalog items Orchestrix made (labelled with their server), as agents: for the
+        reconciler. The endpoint is the configured gateway's, when there is one."""
+        async with self._client() as client:
+            items = await call(client, "GET", "/api/internal_mcp_catalog")
+            endpoint = None
+            if self.config.gateway_id:
+                endpoint = gateway_access(self.config, self.config.gateway_id, "")["url"]
+            else:
+                params = {"name": self.config.gateway_name, "agentType": "mcp_gateway"}
+                found = await call(client, "GET", "/api/agents", params=params)
+                for agent in found.get("data", []) if isinstance(found, dict) else []:
+                    if isinstance(agent, dict) and agent.get("name") == self.config.gateway_name:
+                        endpoint = gateway_access(self.config, object_id(agent, "a gateway"), "")[
+                            "url"
+                        ]
+                        break
+        listed = []
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict):
+                continue
+            labels = {
+                label.get("key"): label.get("value")
+                for label in item.get("labels") or []
+                if isinstance(label, dict)
+            }
+            if not labels.get(SERVER_LABEL):
+                continue
+            item_id = object_id(item, "a catalog item")
+            hosted = _upstream_of(item)
+            version = str(item.get("version") or "")
+            listed.append(
+                {
+                    "agentId": item_id if hosted is None else f"{item_id}{HOST_SEPARATOR}{hosted}",
+                    "serverId": labels[SERVER_LABEL],
+                    "endpoint": endpoint,
+                    "dashboardUrl": f"{self.config.dashboard_url}/mcp/registry",
+                    "version": int(version) if version.isdigit() else None,
+                }
+            )
+        return listed
+
     async def _installations(
         self, client: httpx.AsyncClient, catalog_id: str
     ) -> list[dict[str, Any]]:
