@@ -109,6 +109,12 @@ class Settings(BaseSettings):
     deploy_timeout: float = Field(
         default=30.0, gt=0, description="Seconds one request to a deploy target may take."
     )
+    # The deploy reconciler (orchestrix deployments reconcile; docs/deploy.md).
+    deploy_reconcile_on_start: bool = Field(
+        default=False,
+        description="When `orchestrix serve` starts, reconcile the deploy targets' agents with "
+        "the store in the background: adopt or remove agents no deployment records.",
+    )
     otlp_endpoint: str | None = Field(
         default=None,
         description="OTLP/HTTP traces endpoint; when set (and opentelemetry-sdk is installed) "

@@ -514,3 +514,27 @@ def test_the_target_is_registered_under_its_name(tmp_path: Path) -> None:
     assert isinstance(target, ArchestraPlatformTarget)
     assert target.name == "archestra-platform"
     assert target.config.url == "http://archestra.test:9000"
+
+
+async def test_the_items_orchestrix_made_are_listed_for_the_reconciler(
+    platform: tuple[LoopbackArchestra, str], tmp_path: Path
+) -> None:
+    state, url = platform
+    target = target_for(platform_settings(tmp_path, url))
+    agent = await target.deploy(signup_request(version=2))
+    async with target._client() as http:  # an item someone made by hand: not Orchestrix's
+        await http.post(
+            "/api/internal_mcp_catalog",
+            json={"name": "by-hand", "serverType": "remote", "serverUrl": "http://x"},
+        )
+    mark = len(state.calls)
+    assert await target.agents() == [
+        {
+            "agentId": agent.agent_id,
+            "serverId": "mcp_8c1f0e2a9b",
+            "endpoint": agent.endpoint,
+            "dashboardUrl": "http://archestra.test:3000/mcp/registry",
+            "version": 2,
+        }
+    ]
+    assert_valid(state.calls[mark:])

@@ -261,3 +261,22 @@ def test_a_target_that_cannot_list_is_reported_not_fatal(tmp_path: Path) -> None
     assert asyncio.run(main()) == [
         {"target": "local", "action": "skipped", "reason": "this target cannot list its agents"}
     ]
+
+
+async def test_serve_reconciles_at_start_when_asked(tmp_path: Path) -> None:
+    with running_host(host_settings(tmp_path / "host")) as host:
+        settings = cp_settings(tmp_path / "cp", **via_archestra(host))
+        with control_plane(settings) as c:
+            server = create(c, example("todo"))
+        orphan = deploy_behind_orchestrix(host, server)
+        with control_plane(settings) as c:  # not asked: nothing happens
+            assert history(c, server["id"]) == []
+        asked = settings.model_copy(update={"deploy_reconcile_on_start": True})
+        with control_plane(asked) as c:
+            rows = history(c, server["id"])
+            for _ in range(400):
+                if rows:
+                    break
+                await asyncio.sleep(0.05)
+                rows = history(c, server["id"])
+            assert [(r["status"], r["agentId"]) for r in rows] == [("deployed", orphan)]

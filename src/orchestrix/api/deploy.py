@@ -19,7 +19,7 @@ from pydantic import Field
 from orchestrix.api.deps import IdentityDep, OwnerDep, ServerId
 from orchestrix.api.errors import ERROR_RESPONSES, ErrorBody, Unavailable
 from orchestrix.api.schemas import MAX_INT32, ApiModel, OwnerId, RequestModel
-from orchestrix.deploy.service import Deployer, Outcome
+from orchestrix.deploy.service import Deployer, Outcome, reconciling_at_start
 from orchestrix.settings import Settings
 from orchestrix.telemetry import install_telemetry, telemetry_of
 
@@ -27,7 +27,11 @@ from orchestrix.telemetry import install_telemetry, telemetry_of
 @asynccontextmanager
 async def _lifespan(app: Any) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    async with install_telemetry(app, settings).running():
+
+    def ready() -> Deployer | None:
+        return _deployer(app) if getattr(app.state, "services", None) is not None else None
+
+    async with install_telemetry(app, settings).running(), reconciling_at_start(settings, ready):
         yield
 
 

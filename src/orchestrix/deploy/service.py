@@ -23,9 +23,11 @@ chat's deploy intent and the CLI share them.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import secrets
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -572,3 +574,37 @@ class Deployer:
 
 
 _NO_LIST = "this target cannot list its agents"
+
+
+@contextlib.asynccontextmanager
+async def reconciling_at_start(
+    settings: Settings, deployer: Callable[[], Deployer | None], *, wait: float = 30.0
+) -> AsyncIterator[None]:
+    """With ``ORCHESTRIX_DEPLOY_RECONCILE_ON_START``: one :meth:`Deployer.reconcile` in the
+    background once ``deployer()`` can make one (the app's services are up); a failure is
+    logged, never fatal to the start."""
+    if not settings.deploy_reconcile_on_start:
+        yield
+        return
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while (made := deployer()) is None:
+            if loop.time() > deadline:
+                log.error("reconcile at start: the services did not start in %ss", wait)
+                return
+            await asyncio.sleep(0.05)
+        try:
+            for entry in await made.reconcile():
+                log.warning("reconcile at start: %s", entry)
+        except Exception:
+            log.exception("reconcile at start failed")
+
+    task = asyncio.create_task(run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
