@@ -73,6 +73,12 @@ class Deployed(ApiModel):
     endpoint: str | None
     dashboard_url: str | None
     deployed_at: str | None
+    gateway: dict[str, Any] | None = Field(
+        default=None,
+        description="`archestra-platform` only: the MCP gateway's URL, the Archestra token a "
+        "client needs and where to get it, and an MCP client configuration "
+        "(docs/archestra-platform.md).",
+    )
 
 
 class AlreadyDeployed(ApiModel):
