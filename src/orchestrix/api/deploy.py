@@ -19,7 +19,8 @@ from pydantic import Field
 from orchestrix.api.deps import IdentityDep, OwnerDep, ServerId
 from orchestrix.api.errors import ERROR_RESPONSES, ErrorBody, Unavailable
 from orchestrix.api.schemas import MAX_INT32, ApiModel, OwnerId, RequestModel
-from orchestrix.deploy.service import Deployer, Outcome, reconciling_at_start
+from orchestrix.deploy.reconcile import reconciling_at_start
+from orchestrix.deploy.service import Deployer, Outcome
 from orchestrix.settings import Settings
 from orchestrix.telemetry import install_telemetry, telemetry_of
 

@@ -23,11 +23,9 @@ chat's deploy intent and the CLI share them.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,6 +39,7 @@ from orchestrix.deploy.base import (
     target_names,
 )
 from orchestrix.deploy.local import LocalTarget
+from orchestrix.deploy.reconcile import reconcile
 from orchestrix.errors import Conflict, OrchestrixError
 from orchestrix.runtime.testing import run_workflow_tests
 from orchestrix.settings import Settings
@@ -504,107 +503,6 @@ class Deployer:
     # -- reconcile ----------------------------------------------------------------------------
 
     async def reconcile(self, targets: list[str] | None = None) -> list[dict[str, Any]]:
-        """Agents at a target that the store does not know (a deploy whose answer was lost, a
-        process killed between the target's answer and the write): adopted as their server's
-        live deployment when that server exists and has none, removed at the target otherwise.
-        ``targets``: the names to look at; None: the settings' target and every target a
-        deployment was recorded for. A target that cannot list its agents is reported, not
-        fatal. Returns one entry per agent acted on or per target skipped."""
-        names = targets or sorted(
-            {self.settings.resolved_deploy_target} | await self.store.deployments.targets()
-        )
-        report: list[dict[str, Any]] = []
-        for name in names:
-            try:
-                target = self.target(name)
-                lister = getattr(target, "agents", None)
-                if lister is None:
-                    report.append({"target": name, "action": "skipped", "reason": _NO_LIST})
-                    continue
-                found = await lister()
-            except OrchestrixError as e:
-                report.append({"target": name, "action": "skipped", "reason": e.message})
-                continue
-            known = await self.store.deployments.known_agents()
-            unknown = [a for a in found if (name, a["agentId"]) not in known]
-            report += [await self._reconcile_one(target, agent) for agent in unknown]
-        return report
-
-    async def _reconcile_one(self, target: DeployTarget, agent: dict[str, Any]) -> dict[str, Any]:
-        entry: dict[str, Any] = {
-            "target": target.name,
-            "agentId": agent["agentId"],
-            "serverId": agent.get("serverId"),
-        }
-        server = (
-            await self.store.servers.find(str(agent["serverId"])) if agent.get("serverId") else None
-        )
-        live = await self.store.deployments.live(server.id) if server is not None else None
-        reason = None
-        if server is None:
-            reason = "its server is not in this store"
-        elif live is not None and live.status == "deploying":
-            return {**entry, "action": "skipped", "reason": "a deployment is in progress"}
-        elif live is not None:
-            reason = f"the server is deployed as agent {live.agent_id}"
-        elif not agent.get("endpoint"):
-            reason = "the target does not say where it is served"
-        if reason is None:
-            assert server is not None
-            version = agent.get("version")
-            try:
-                record = await self.store.deployments.adopt(
-                    server.id,
-                    target=target.name,
-                    version=version if isinstance(version, int) else server.version,
-                    agent_id=agent["agentId"],
-                    endpoint=agent.get("endpoint"),
-                    dashboard_url=agent.get("dashboardUrl"),
-                )
-            except Conflict:
-                return {**entry, "action": "skipped", "reason": "a deployment began meanwhile"}
-            log.warning("adopted agent %s at %s for %s", agent["agentId"], target.name, server.id)
-            return {**entry, "action": "adopted", "deploymentId": record.id}
-        try:
-            await target.undeploy(agent["agentId"])
-        except OrchestrixError as e:
-            return {**entry, "action": "failed", "reason": f"{reason}; removing it: {e.message}"}
-        log.warning("removed agent %s at %s: %s", agent["agentId"], target.name, reason)
-        return {**entry, "action": "removed", "reason": reason}
-
-
-_NO_LIST = "this target cannot list its agents"
-
-
-@contextlib.asynccontextmanager
-async def reconciling_at_start(
-    settings: Settings, deployer: Callable[[], Deployer | None], *, wait: float = 30.0
-) -> AsyncIterator[None]:
-    """With ``ORCHESTRIX_DEPLOY_RECONCILE_ON_START``: one :meth:`Deployer.reconcile` in the
-    background once ``deployer()`` can make one (the app's services are up); a failure is
-    logged, never fatal to the start."""
-    if not settings.deploy_reconcile_on_start:
-        yield
-        return
-
-    async def run() -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + wait
-        while (made := deployer()) is None:
-            if loop.time() > deadline:
-                log.error("reconcile at start: the services did not start in %ss", wait)
-                return
-            await asyncio.sleep(0.05)
-        try:
-            for entry in await made.reconcile():
-                log.warning("reconcile at start: %s", entry)
-        except Exception:
-            log.exception("reconcile at start failed")
-
-    task = asyncio.create_task(run())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        """Adopt or remove the agents at the targets that no deployment records (see
+        :mod:`orchestrix.deploy.reconcile`)."""
+        return await reconcile(self, targets)
