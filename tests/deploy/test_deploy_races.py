@@ -280,3 +280,41 @@ async def test_serve_reconciles_at_start_when_asked(tmp_path: Path) -> None:
                 await asyncio.sleep(0.05)
                 rows = history(c, server["id"])
             assert [(r["status"], r["agentId"]) for r in rows] == [("deployed", orphan)]
+
+
+async def test_reconcile_serves_the_recorded_version_again_after_an_unrecorded_redeploy(
+    tmp_path: Path, database_url: str
+) -> None:
+    with running_host(host_settings(tmp_path / "host", database_url)) as host:
+        settings = cp_settings(tmp_path / "cp", database_url, **via_archestra(host))
+        with control_plane(settings) as c:
+            server = create(c, example("todo"))
+            agent = c.post(f"/mcp/servers/{server['id']}/deploy", json=OWNER).json()["agentId"]
+            spec = {**server["spec"], "description": "second version"}
+            saved = c.put(f"/mcp/servers/{server['id']}", json={"spec": spec, **OWNER})
+            assert saved.status_code == 200, saved.text
+            second = saved.json()
+        # Version 2 reached the host, and the process died before it was recorded.
+        request = DeploymentRequest(
+            server_id=server["id"],
+            owner_id="ada",
+            version=second["version"],
+            workflow=parse_workflow(second["spec"]),
+            created_at=datetime.now(UTC),
+        )
+        moved = httpx.put(f"{host}/mcp/agents/{agent}", json=request.to_wire(), headers=auth())
+        assert moved.status_code == 200, moved.text
+        assert httpx.get(f"{host}/mcp/agents/{agent}", headers=auth()).json()["version"] == 2
+
+        async with deployer_for(settings) as deployer:
+            report = await deployer.reconcile(["archestra"])
+        assert report == [
+            {
+                "target": "archestra",
+                "agentId": agent,
+                "serverId": server["id"],
+                "action": "redeployed",
+                "reason": "the target served version 2; the deployment says 1",
+            }
+        ]
+        assert httpx.get(f"{host}/mcp/agents/{agent}", headers=auth()).json()["version"] == 1

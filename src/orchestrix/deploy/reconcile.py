@@ -53,7 +53,37 @@ async def reconcile(deployer: Deployer, targets: list[str] | None = None) -> lis
         known = await deployer.store.deployments.known_agents()
         unknown = [a for a in found if (name, a["agentId"]) not in known]
         report += [await _reconcile_one(deployer, target, agent) for agent in unknown]
+        for agent in found:
+            if (name, agent["agentId"]) in known and isinstance(agent.get("version"), int):
+                drift = await _repair_drift(deployer, target, agent)
+                if drift is not None:
+                    report.append(drift)
     return report
+
+
+async def _repair_drift(
+    deployer: Deployer, target: DeployTarget, agent: dict[str, Any]
+) -> dict[str, Any] | None:
+    """A known agent serving another version than its deployment says (a redeploy that
+    reached the target but was never recorded): the recorded version goes out again, so what
+    the store says is what is served."""
+    row = await deployer.store.deployments.by_agent(agent["agentId"])
+    if row is None or row.status != "deployed" or row.version == agent["version"]:
+        return None
+    server = await deployer.store.servers.find(row.server_id)
+    if server is None:
+        return None
+    outcome = await deployer.redeploy(server.id, server.owner_id, row.version)
+    reason = f"the target served version {agent['version']}; the deployment says {row.version}"
+    entry = {
+        "target": target.name,
+        "agentId": agent["agentId"],
+        "serverId": server.id,
+        "action": "redeployed" if outcome.ok else "failed",
+        "reason": reason if outcome.ok else f"{reason}; {outcome.body.get('error')}",
+    }
+    log.warning("reconcile: %s", entry)
+    return entry
 
 
 async def _reconcile_one(
