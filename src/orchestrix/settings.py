@@ -110,6 +110,12 @@ class Settings(BaseSettings):
     deploy_timeout: float = Field(
         default=30.0, gt=0, description="Seconds one request to a deploy target may take."
     )
+    # The deploy reconciler (orchestrix deployments reconcile; docs/deploy.md).
+    deploy_reconcile_on_start: bool = Field(
+        default=False,
+        description="When `orchestrix serve` starts, reconcile the deploy targets' agents with "
+        "the store in the background: adopt or remove agents no deployment records.",
+    )
     otlp_endpoint: str | None = Field(
         default=None,
         description="OTLP/HTTP traces endpoint; when set (and opentelemetry-sdk is installed) "
@@ -187,6 +193,17 @@ class Settings(BaseSettings):
         default=300.0,
         gt=0,
         description="Seconds to wait for Archestra to start the server and discover its tool.",
+    )
+    # The `archestra-platform` target on Archestra 1.2.x: who sees what it makes there.
+    archestra_platform_scope: Literal["personal", "team", "org"] = Field(
+        default="org",
+        description="Scope of the gateway profile, catalog item and installation the "
+        "`archestra-platform` target makes in Archestra: `org` (everyone in the organisation), "
+        "`team` (ORCHESTRIX_ARCHESTRA_PLATFORM_TEAM_ID) or `personal` (the API key's user).",
+    )
+    archestra_platform_team_id: str | None = Field(
+        default=None,
+        description="The Archestra team id used with ORCHESTRIX_ARCHESTRA_PLATFORM_SCOPE=team.",
     )
     spec: str | None = Field(
         default=None,

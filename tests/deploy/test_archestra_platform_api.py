@@ -15,6 +15,7 @@ import yaml
 
 from orchestrix.api import create_app
 from tests.deploy.test_archestra_platform_loopback import (
+    API_KEY,
     EXAMPLES,
     LoopbackArchestra,
     platform_settings,
@@ -47,7 +48,14 @@ async def test_deploy_redeploy_undeploy_through_the_api(tmp_path: Path) -> None:
                 assert answer["agentId"] == item_id
                 gateway = state.agent("Orchestrix")
                 assert answer["endpoint"] == f"{archestra}/v1/mcp/{gateway['id']}"
-                assert answer["dashboardUrl"] == "http://archestra.test:3000/mcp-catalog/registry"
+                assert answer["dashboardUrl"] == "http://archestra.test:3000/mcp/registry"
+                # How a client gets in: the gateway wants an Archestra token, not the API key.
+                access = answer["gateway"]
+                assert access["url"] == answer["endpoint"]
+                assert access["personalTokenUrl"] == f"{archestra}/api/user-tokens/me/value"
+                assert access["organizationTokensUrl"] == f"{archestra}/api/tokens"
+                assert "refuses the API key" in access["token"]
+                assert API_KEY not in deployed.text
 
                 server = (await http.get(f"/mcp/servers/{sid}", params=OWNER)).json()
                 assert server["archestraAgentId"] == item_id
@@ -65,10 +73,11 @@ async def test_deploy_redeploy_undeploy_through_the_api(tmp_path: Path) -> None:
                 assert redeployed.status_code == 200, redeployed.text
                 assert redeployed.json()["agentId"] == item_id
                 assert redeployed.json()["endpoint"] == answer["endpoint"]
+                assert redeployed.json()["gateway"] == access
                 assert state.catalog[item_id]["description"] == "User registration, second version"
                 assert state.catalog[item_id]["version"] == "2"
                 assert len(state.servers) == 1
-                assert len(state.assignments) == 1
+                assert len(state.assignments(gateway["id"])) == 1
 
                 gone = await http.delete(f"/mcp/servers/{sid}/deploy", params=OWNER)
                 assert gone.status_code == 200, gone.text
@@ -80,7 +89,7 @@ async def test_deploy_redeploy_undeploy_through_the_api(tmp_path: Path) -> None:
 async def test_the_platform_refusing_reaches_the_user_as_failed_to_deploy(tmp_path: Path) -> None:
     state = LoopbackArchestra()
     with serve_asgi(state.app()) as archestra:
-        settings = platform_settings(tmp_path, archestra, archestra_platform_api_key="revoked")
+        settings = platform_settings(tmp_path, archestra, archestra_platform_api_key="arch_revoked")
         with serve_asgi(create_app(settings)) as base:
             async with httpx.AsyncClient(base_url=base, timeout=60) as http:
                 created = await http.post("/mcp/servers", json={"spec": signup_spec(), **OWNER})
@@ -90,9 +99,33 @@ async def test_the_platform_refusing_reaches_the_user_as_failed_to_deploy(tmp_pa
                 assert failed.json() == {
                     "success": False,
                     "error": "Failed to deploy to Archestra: "
-                    "Archestra rejected the API key (401): Unauthorized",
+                    "Archestra rejected the API key (401): Unauthenticated",
                 }
                 server = (await http.get(f"/mcp/servers/{sid}", params=OWNER)).json()
                 assert server["archestraAgentId"] is None
     assert state.catalog == {}
     assert state.problems == []
+
+
+async def test_an_archestra_1_0_11_gets_the_version_message_and_nothing_is_made(
+    tmp_path: Path,
+) -> None:
+    state = LoopbackArchestra(version="1.0.11")
+    with serve_asgi(state.app()) as archestra:
+        settings = platform_settings(tmp_path, archestra)
+        with serve_asgi(create_app(settings)) as base:
+            async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+                created = await http.post("/mcp/servers", json={"spec": signup_spec(), **OWNER})
+                sid = created.json()["id"]
+                failed = await http.post(f"/mcp/servers/{sid}/deploy", json=OWNER)
+                assert failed.status_code == 500
+                assert failed.json() == {
+                    "success": False,
+                    "error": "Failed to deploy to Archestra: this Archestra is 1.0.11; "
+                    "Orchestrix needs 1.2.0 or newer",
+                }
+                server = (await http.get(f"/mcp/servers/{sid}", params=OWNER)).json()
+                assert server["archestraAgentId"] is None
+    assert state.operations() == ["GET /health"]
+    assert (state.catalog, state.servers, state.agent_tools) == ({}, {}, {})
+    assert [a["name"] for a in state.agents.values()] == ["Ada's gateway"]

@@ -154,7 +154,7 @@ def test_the_settings_of_the_readme_and_the_docs_configure_the_target(
         assert isinstance(target, ArchestraPlatformTarget)
         assert target.config.url == "http://localhost:9000"
         assert target.config.dashboard_url == "http://localhost:3000"
-        assert target.config.api_key == "archestra_..."
+        assert target.config.api_key == "arch_..."
 
 
 async def test_the_docs_streamable_http_example_serves_the_tool(tmp_path: Path) -> None:

@@ -130,3 +130,40 @@ def test_deploy_to_a_host_with_the_host_target(tmp_path: Path) -> None:
         refused = orchestrix(tmp_path, "deploy", todo, "--target", "host", **wrong)
         assert refused.returncode == 1
         assert refused.stderr.strip() == "error: Failed to deploy to Archestra: Unauthorized"
+
+
+def test_deploy_to_archestra_prints_the_gateways_mcp_client_configuration(
+    tmp_path: Path,
+) -> None:
+    from tests.deploy.test_archestra_platform_loopback import API_KEY, LoopbackArchestra
+    from tests.servers import serve_asgi
+
+    state = LoopbackArchestra()
+    with serve_asgi(state.app()) as url:
+        done = orchestrix(
+            tmp_path,
+            "deploy",
+            str(EXAMPLES / "signup.yaml"),
+            "--target",
+            "archestra-platform",
+            ORCHESTRIX_ARCHESTRA_PLATFORM_URL=url,
+            ORCHESTRIX_ARCHESTRA_PLATFORM_API_KEY=API_KEY,
+        )
+    assert done.returncode == 0, done.stderr
+    gateway_url = f"{url}/v1/mcp/{state.agent('Orchestrix')['id']}"
+    out = done.stdout
+    assert f"endpoint: {gateway_url}\n" in out
+    assert "MCP client configuration (put an Archestra token in place of <token>):\n" in out
+    config = json.loads(out[out.index("\n{") : out.index("\ngateway token:")])
+    assert config == {
+        "mcpServers": {
+            "orchestrix": {
+                "type": "http",
+                "url": gateway_url,
+                "headers": {"Authorization": "Bearer <token>"},
+            }
+        }
+    }
+    assert f"GET {url}/api/user-tokens/me/value" in out
+    assert API_KEY not in out
+    assert state.problems == []

@@ -19,6 +19,7 @@ from pydantic import Field
 from orchestrix.api.deps import IdentityDep, OwnerDep, ServerId
 from orchestrix.api.errors import ERROR_RESPONSES, ErrorBody, Unavailable
 from orchestrix.api.schemas import MAX_INT32, ApiModel, OwnerId, RequestModel
+from orchestrix.deploy.reconcile import reconciling_at_start
 from orchestrix.deploy.service import Deployer, Outcome
 from orchestrix.runtime import rest
 from orchestrix.settings import Settings
@@ -28,7 +29,11 @@ from orchestrix.telemetry import install_telemetry, telemetry_of
 @asynccontextmanager
 async def _lifespan(app: Any) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    async with install_telemetry(app, settings).running():
+
+    def ready() -> Deployer | None:
+        return _deployer(app) if getattr(app.state, "services", None) is not None else None
+
+    async with install_telemetry(app, settings).running(), reconciling_at_start(settings, ready):
         yield
 
 
@@ -70,6 +75,12 @@ class Deployed(ApiModel):
     endpoint: str | None
     dashboard_url: str | None
     deployed_at: str | None
+    gateway: dict[str, Any] | None = Field(
+        default=None,
+        description="`archestra-platform` only: the MCP gateway's URL, the Archestra token a "
+        "client needs and where to get it, and an MCP client configuration "
+        "(docs/archestra-platform.md).",
+    )
 
 
 class AlreadyDeployed(ApiModel):

@@ -10,6 +10,7 @@ persisted, printing the same steps and a final ``All tests passed!``.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import socket
@@ -196,6 +197,23 @@ def deploy(
     )
     if not as_json and (target or settings.resolved_deploy_target) == "local":
         console.print(LOCAL_NOTE, style="dim", soft_wrap=True, markup=False)
+    if not as_json:
+        _print_gateway(outcome.body)
+
+
+def _print_gateway(body: dict[str, Any]) -> None:
+    """An Archestra gateway's MCP client configuration, and how to get the token it needs."""
+    gateway = body.get("gateway")
+    if not isinstance(gateway, dict) or not isinstance(gateway.get("clientConfig"), dict):
+        return
+    console.print(
+        "MCP client configuration (put an Archestra token in place of <token>):",
+        soft_wrap=True,
+        markup=False,
+    )
+    console.print(json.dumps(gateway["clientConfig"], indent=2), soft_wrap=True, markup=False)
+    if gateway.get("token"):
+        console.print(f"gateway token: {gateway['token']}", soft_wrap=True, markup=False)
 
 
 @app.command()
@@ -215,6 +233,8 @@ def redeploy(
         as_json,
         [("agent", "agentId"), ("endpoint", "endpoint"), ("version", "version")],
     )
+    if not as_json:
+        _print_gateway(outcome.body)
 
 
 @app.command()
@@ -226,9 +246,49 @@ def undeploy(server: ServerArg, as_json: JsonOption = False) -> None:
     _report(outcome, as_json, [("agent", "agentId"), ("undeployed at", "undeployedAt")])
 
 
+async def _reconcile(settings: Settings, targets: list[str] | None) -> list[dict[str, Any]]:
+    from orchestrix.deploy.service import Deployer
+    from orchestrix.runtime.services import open_services
+    from orchestrix.store import Store
+
+    async with Store.open(settings) as store, open_services(settings, engine=store.engine) as svc:
+        return await Deployer(store, settings, svc).reconcile(targets)
+
+
 @app.command()
-def deployments(server: ServerArg, as_json: JsonOption = False) -> None:
-    """A server's deployments, newest first: target, version, status, agent, endpoint."""
+def deployments(
+    server: Annotated[
+        str,
+        typer.Argument(
+            help="A server id (mcp_...) or a spec file: its deployments. `reconcile`: find "
+            "agents at the targets that no deployment records, and adopt or remove them."
+        ),
+    ],
+    target: Annotated[
+        list[str] | None,
+        typer.Option("--target", "-t", help="With reconcile: the target(s) to look at."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A server's deployments, newest first: target, version, status, agent, endpoint; or
+    `orchestrix deployments reconcile`."""
+    if server == "reconcile":
+        report = run_async(_reconcile(get_settings(), target or None))
+        if as_json:
+            print_json({"reconciled": report})
+            return
+        if not report:
+            console.print("every agent at the targets is recorded", markup=False)
+        for entry in report:
+            agent = entry.get("agentId") or "-"
+            why = f" ({entry['reason']})" if entry.get("reason") else ""
+            console.print(
+                f"{entry['action']}: {entry['target']} {agent} {entry.get('serverId') or ''}"
+                f"{why}".rstrip(),
+                soft_wrap=True,
+                markup=False,
+            )
+        return
     server_id, rows = run_async(_with_deployer(get_settings(), "history", server))
     if as_json:
         print_json({"serverId": server_id, "deployments": rows})

@@ -7,8 +7,10 @@ the request of :meth:`DeploymentRequest.to_wire`; the answer gives ``agentId``,
 
 Every request has a timeout. Network errors, timeouts and 5xx answers are retried a bounded
 number of times with exponential backoff; a 4xx answer is final at once. Each deploy carries an
-``Idempotency-Key``, the same on every retry, so a retry after a lost answer does not make a
-second agent on a target that honours it (``orchestrix host`` does).
+``Idempotency-Key`` (the one the deployment row stored before the call), the same on every
+retry, so a retry after a lost answer does not make a second agent on a target that honours it
+(``orchestrix host`` does). :meth:`HttpDeployTarget.agents` lists what the target holds, for
+the reconciler.
 """
 
 from __future__ import annotations
@@ -105,7 +107,7 @@ class HttpDeployTarget:
     async def deploy(
         self, request: DeploymentRequest, *, agent_id: str | None = None
     ) -> DeployedAgent:
-        headers = {"Idempotency-Key": f"orx-{uuid.uuid4().hex}"}
+        headers = {"Idempotency-Key": request.idempotency_key or f"orx-{uuid.uuid4().hex}"}
         if agent_id is None:
             response = await self._send(
                 "POST", self.endpoint, json=request.to_wire(), headers=headers
@@ -136,6 +138,27 @@ class HttpDeployTarget:
 
     async def undeploy(self, agent_id: str) -> None:
         await self._send("DELETE", f"{self.endpoint}/{agent_id}", missing_ok=True)
+
+    async def agents(self) -> list[dict[str, Any]]:
+        """Every agent the target holds (``GET <endpoint>``, as ``orchestrix host`` lists
+        them): ``agentId``, ``serverId``, ``endpoint``, ``dashboardUrl``, ``version``."""
+        data = _body(await self._send("GET", self.endpoint))
+        listed = data.get("agents") if isinstance(data, dict) else data
+        if not isinstance(listed, list):
+            raise DeployError(
+                f"{self.endpoint} does not list its agents", {"url": self.endpoint, "body": data}
+            )
+        return [
+            {
+                "agentId": str(a["agentId"]),
+                "serverId": a.get("serverId"),
+                "endpoint": a.get("publicEndpoint") or a.get("endpoint"),
+                "dashboardUrl": a.get("dashboardUrl"),
+                "version": a.get("version"),
+            }
+            for a in listed
+            if isinstance(a, dict) and isinstance(a.get("agentId"), str) and a["agentId"]
+        ]
 
     async def status(self, agent_id: str) -> dict[str, Any]:
         response = await self._send("GET", f"{self.endpoint}/{agent_id}", missing_ok=True)

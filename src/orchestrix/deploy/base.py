@@ -45,6 +45,9 @@ class DeploymentRequest:
     version: int
     workflow: Workflow
     created_at: datetime
+    # The key stored with the deployment before the target is called; a target that takes an
+    # Idempotency-Key sends this one, so a retry after a lost answer finds the same agent.
+    idempotency_key: str | None = None
 
     def to_wire(self) -> dict[str, Any]:
         """The deployment request of the seed format (camelCase)."""

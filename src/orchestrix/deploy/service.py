@@ -2,11 +2,20 @@
 
 A deploy is: the server (404 for another owner's), already deployed (400), the target's
 settings (500 when missing), the workflow's own tests (422 while any fails), a ``deploying``
-claim row (the database's partial unique index lets one concurrent deploy through; the
-others answer 409 or 400), the target, then the row completes. Nothing about the agent is
-written before the target accepted it. When the target accepted and the database write then
-fails, the agent is undeployed again; if even that fails, the answer and the log name the
-orphaned agent.
+claim row with its intent and an idempotency key (the database's partial unique index lets one
+concurrent deploy through; the others answer 409 or 400), the target (sent that key), then the
+row completes. Nothing about the agent is written before the target accepted it. When the
+target accepted and the database write then fails, the agent is undeployed again; if even that
+fails, the answer and the log name the orphaned agent.
+
+A redeploy or an undeploy first takes the ``deployed`` row (a compare-and-set: one change at a
+time; the loser answers 409), and every write after the target answers is a compare-and-set on
+that claim's status and key, so an undeploy racing a redeploy never leaves ``deployed`` with no
+agent. A claim left ``deploying`` by a process that stopped is finished by its intent: a
+redeploy's row serves the old agent again, an undeploy is carried out again (undeploy is
+idempotent), a first deploy fails, and what it may have made at the target is left to
+:meth:`Deployer.reconcile`, which lists a target's agents and adopts or removes those the store
+does not know.
 
 Answers are :class:`Outcome` (an HTTP status and the exact body of DESIGN.md), so the API, the
 chat's deploy intent and the CLI share them.
@@ -14,7 +23,9 @@ chat's deploy intent and the CLI share them.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,6 +39,7 @@ from orchestrix.deploy.base import (
     target_names,
 )
 from orchestrix.deploy.local import LocalTarget
+from orchestrix.deploy.reconcile import reconcile
 from orchestrix.errors import Conflict, OrchestrixError
 from orchestrix.runtime.testing import run_workflow_tests
 from orchestrix.settings import Settings
@@ -56,6 +68,11 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.status < 400
+
+
+def _new_key() -> str:
+    """An idempotency key, stored with the claim before the target sees it."""
+    return f"orx-{secrets.token_hex(16)}"
 
 
 def deployment_out(record: DeploymentRecord) -> dict[str, Any]:
@@ -98,6 +115,13 @@ def _failed(reason: str) -> Outcome:
 
 def _not_deployed(server_id: str) -> Outcome:
     return Outcome(404, {"error": NOT_DEPLOYED, "details": {"serverId": server_id}})
+
+
+def _access(agent: DeployedAgent) -> dict[str, Any]:
+    """How a client reaches the agent, when the target says more than its endpoint (the
+    ``archestra-platform`` target: the gateway, the token it needs, a client configuration)."""
+    gateway = agent.raw.get("gateway")
+    return {"gateway": gateway} if isinstance(gateway, dict) else {}
 
 
 def _deployed(server_id: str, record: DeploymentRecord, **more: Any) -> Outcome:
@@ -170,20 +194,36 @@ class Deployer:
         return Outcome(422, {"error": TESTS_FAIL, "details": failures})
 
     async def _release_stale(self, live: DeploymentRecord) -> bool:
-        """Free a ``deploying`` row left by a crashed process; True when it was stale."""
+        """Finish a ``deploying`` claim left by a crashed process by its intent; True when it
+        was stale (whether this process or another one finished it)."""
         if live.status != "deploying" or datetime.now(UTC) - live.updated_at < self.stale_after:
             return False
-        if live.agent_id:  # a redeploy that died: the agent still serves the old version
-            await self.store.deployments.complete(
-                live.id,
-                agent_id=live.agent_id,
-                endpoint=live.endpoint,
-                dashboard_url=live.dashboard_url,
-                deployed_at=live.deployed_at,
-            )
-        else:
-            await self.store.deployments.fail(live.id, "abandoned: the deploying process stopped")
-        log.warning("released stale deployment %s of %s", live.id, live.server_id)
+        key = _new_key()
+        taken = await self.store.deployments.take_over(
+            live.id,
+            idempotency_key=live.idempotency_key,
+            new_key=key,
+            before=datetime.now(UTC) - self.stale_after,
+        )
+        if not taken:
+            return True  # another process is finishing it
+        try:
+            if live.intent == "undeploy" and live.agent_id:
+                try:
+                    await self.target(live.target).undeploy(live.agent_id)
+                except OrchestrixError:
+                    await self.store.deployments.restore(live.id, idempotency_key=key)
+                else:
+                    await self.store.deployments.undeploy(live.id, idempotency_key=key)
+            elif live.agent_id:  # a redeploy that died: the agent still serves
+                await self.store.deployments.restore(live.id, idempotency_key=key)
+            else:  # a first deploy: what it made, if anything, is the reconciler's
+                await self.store.deployments.fail(
+                    live.id, "abandoned: the deploying process stopped", idempotency_key=key
+                )
+        except Conflict:
+            return True
+        log.warning("released stale deployment %s of %s (%s)", live.id, live.server_id, live.intent)
         return True
 
     async def _live(self, server_id: str) -> DeploymentRecord | None:
@@ -193,13 +233,16 @@ class Deployer:
             live = await self.store.deployments.live(server_id)
         return live
 
-    def _request(self, server: ServerRecord, workflow: Workflow, version: int) -> DeploymentRequest:
+    def _request(
+        self, server: ServerRecord, workflow: Workflow, version: int, key: str | None = None
+    ) -> DeploymentRequest:
         return DeploymentRequest(
             server_id=server.id,
             owner_id=server.owner_id,
             version=version,
             workflow=workflow,
             created_at=server.created_at,
+            idempotency_key=key,
         )
 
     # -- deploy -----------------------------------------------------------------------------
@@ -226,9 +269,10 @@ class Deployer:
         refused = await self._gate(workflow)
         if refused is not None:
             return refused
+        key = _new_key()
         try:
             claim = await self.store.deployments.claim(
-                server_id, target=chosen.name, version=server.version
+                server_id, target=chosen.name, version=server.version, idempotency_key=key
             )
         except Conflict:
             live = await self.store.deployments.live(server_id)
@@ -236,12 +280,13 @@ class Deployer:
                 return _already(live)
             return _in_progress(live)
         try:
-            agent = await chosen.deploy(self._request(server, workflow, server.version))
+            agent = await chosen.deploy(self._request(server, workflow, server.version, key))
         except Exception as e:
             reason = e.message if isinstance(e, DeployError) else "Unexpected error"
             if not isinstance(e, DeployError):
                 log.exception("deploy of %s to %s failed unexpectedly", server_id, chosen.name)
-            await self.store.deployments.fail(claim.id, reason)
+            with contextlib.suppress(Conflict):  # taken over as stale: the new holder decides
+                await self.store.deployments.fail(claim.id, reason, idempotency_key=key)
             self.telemetry.emit(
                 "deploy_failed", server_id=server_id, target=chosen.name, reason=reason
             )
@@ -253,10 +298,11 @@ class Deployer:
                 endpoint=agent.endpoint,
                 dashboard_url=agent.dashboard_url,
                 deployed_at=agent.deployed_at,
+                idempotency_key=key,
             )
         except Exception:
             log.exception("deployment %s of %s could not be recorded", claim.id, server_id)
-            return await self._compensate(chosen, claim, agent)
+            return await self._compensate(chosen, claim, agent, key)
         self.telemetry.emit(
             "deployed",
             server_id=server_id,
@@ -264,10 +310,10 @@ class Deployer:
             target=chosen.name,
             version=server.version,
         )
-        return _deployed(server_id, record)
+        return _deployed(server_id, record, **_access(agent))
 
     async def _compensate(
-        self, target: DeployTarget, claim: DeploymentRecord, agent: DeployedAgent
+        self, target: DeployTarget, claim: DeploymentRecord, agent: DeployedAgent, key: str
     ) -> Outcome:
         """The target accepted but the database did not record it: take the agent down again;
         if that fails too, the agent is an orphan, named in the answer, the row and the log."""
@@ -283,7 +329,7 @@ class Deployer:
         else:
             reason = f"the deployment could not be recorded; agent {agent.agent_id} was undeployed"
         try:
-            await self.store.deployments.fail(claim.id, reason)
+            await self.store.deployments.fail(claim.id, reason, idempotency_key=key)
         except Exception:
             log.exception("deployment %s stays 'deploying' until it is released as stale", claim.id)
         self.telemetry.emit(
@@ -317,35 +363,41 @@ class Deployer:
         refused = await self._gate(workflow)
         if refused is not None:
             return refused
+        key = _new_key()
         try:
-            claim = await self.store.deployments.begin_redeploy(live.id)
+            claim = await self.store.deployments.begin(
+                live.id, intent="redeploy", idempotency_key=key
+            )
         except Conflict:
             return _in_progress(await self.store.deployments.live(server_id))
         try:
             agent = await target.deploy(
-                self._request(server, workflow, wanted), agent_id=live.agent_id
+                self._request(server, workflow, wanted, key), agent_id=live.agent_id
             )
         except Exception as e:
             reason = e.message if isinstance(e, DeployError) else "Unexpected error"
             if not isinstance(e, DeployError):
                 log.exception("%s of %s failed unexpectedly", action, server_id)
-            await self.store.deployments.complete(  # the agent still serves the old version
-                claim.id,
-                agent_id=live.agent_id,
-                endpoint=live.endpoint,
-                dashboard_url=live.dashboard_url,
-                deployed_at=live.deployed_at,
-            )
+            with contextlib.suppress(Conflict):  # the agent still serves the old version
+                await self.store.deployments.restore(claim.id, idempotency_key=key)
             self.telemetry.emit("deploy_failed", server_id=server_id, action=action, reason=reason)
             return _failed(reason)
-        record = await self.store.deployments.supersede(
-            claim.id,
-            version=wanted,
-            agent_id=agent.agent_id,
-            endpoint=agent.endpoint,
-            dashboard_url=agent.dashboard_url,
-            deployed_at=agent.deployed_at,
-        )
+        try:
+            record = await self.store.deployments.supersede(
+                claim.id,
+                version=wanted,
+                agent_id=agent.agent_id,
+                endpoint=agent.endpoint,
+                dashboard_url=agent.dashboard_url,
+                deployed_at=agent.deployed_at,
+                idempotency_key=key,
+            )
+        except Conflict:
+            log.error("the %s of %s to version %s was not recorded", action, server_id, wanted)
+            return _failed(
+                f"version {wanted} went out to agent {agent.agent_id}, but the deployment was "
+                "taken over meanwhile and does not record it; redeploy again"
+            )
         self.telemetry.emit(
             "deployed",
             server_id=server_id,
@@ -354,7 +406,13 @@ class Deployer:
             version=wanted,
             action=action,
         )
-        return _deployed(server_id, record, version=record.version, previousVersion=live.version)
+        return _deployed(
+            server_id,
+            record,
+            version=record.version,
+            previousVersion=live.version,
+            **_access(agent),
+        )
 
     async def rollback(self, server_id: str, owner_id: str, version: int | None = None) -> Outcome:
         """Serve an earlier version again: ``version``, or the one served before the current."""
@@ -395,12 +453,31 @@ class Deployer:
         if live.status != "deployed" or live.agent_id is None:
             return _in_progress(live)
         try:
-            await self.target(live.target).undeploy(live.agent_id)
+            target = self.target(live.target)
         except OrchestrixError as e:
             return Outcome(
                 500, {"success": False, "error": UNDEPLOY_FAILED.format(reason=e.message)}
             )
-        record = await self.store.deployments.undeploy(live.id)
+        key = _new_key()
+        try:
+            claim = await self.store.deployments.begin(
+                live.id, intent="undeploy", idempotency_key=key
+            )
+        except Conflict:
+            return _in_progress(await self.store.deployments.live(server_id))
+        try:
+            await target.undeploy(live.agent_id)
+        except Exception as e:
+            if not isinstance(e, OrchestrixError):
+                log.exception("undeploy of %s failed unexpectedly", server_id)
+            with contextlib.suppress(Conflict):  # the agent is still there
+                await self.store.deployments.restore(claim.id, idempotency_key=key)
+            reason = e.message if isinstance(e, OrchestrixError) else "Unexpected error"
+            return Outcome(500, {"success": False, "error": UNDEPLOY_FAILED.format(reason=reason)})
+        try:
+            record = await self.store.deployments.undeploy(claim.id, idempotency_key=key)
+        except Conflict:
+            return _in_progress(await self.store.deployments.live(server_id))
         self.telemetry.emit(
             "undeployed", server_id=server_id, agent_id=live.agent_id, target=live.target
         )
@@ -417,3 +494,10 @@ class Deployer:
     async def history(self, server_id: str, owner_id: str) -> list[dict[str, Any]]:
         await self.store.servers.get(server_id, owner_id)
         return [deployment_out(d) for d in await self.store.deployments.history(server_id)]
+
+    # -- reconcile ----------------------------------------------------------------------------
+
+    async def reconcile(self, targets: list[str] | None = None) -> list[dict[str, Any]]:
+        """Adopt or remove the agents at the targets that no deployment records (see
+        :mod:`orchestrix.deploy.reconcile`)."""
+        return await reconcile(self, targets)

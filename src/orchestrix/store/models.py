@@ -98,6 +98,10 @@ class DeploymentRow(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What holds a `deploying` row (deploy, redeploy, undeploy) and the key sent to the target;
+    # written before the target is called (migration 0003_deployment_intent).
+    intent: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     __table_args__ = (
         Index(

@@ -21,6 +21,8 @@ class DeploymentRecord:
     error: str | None
     created_at: datetime
     updated_at: datetime
+    intent: str | None = None  # deploy | redeploy | undeploy, while `deploying`
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True)
