@@ -37,6 +37,7 @@ ROUTER_MODULES = (
     "orchestrix.api.servers",
     "orchestrix.api.runtime",
     "orchestrix.api.deploy",
+    "orchestrix.api.catalog",
 )
 
 
