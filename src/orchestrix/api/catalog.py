@@ -28,6 +28,9 @@ class ToolTypeOut(ApiModel):
     read_only: bool = Field(description="True when the tool changes nothing outside the run.")
     ends_run: bool = Field(description="True when a run that reaches the tool ends there.")
     config_schema: dict[str, Any] = Field(description="JSON Schema of the tool's `config`.")
+    output_schema: dict[str, Any] | None = Field(
+        default=None, description="JSON Schema of what the tool leaves in `steps.<id>`."
+    )
 
 
 class CheckSpec(ApiModel):
@@ -54,6 +57,7 @@ async def list_tool_types() -> list[ToolTypeOut]:
             read_only=cls.read_only,
             ends_run=cls.ends_run,
             config_schema=cls.config_schema(),
+            output_schema=cls.Output.model_json_schema(by_alias=True) if cls.Output else None,
         )
         for name, cls in sorted(registry().items())
     ]
