@@ -3,7 +3,7 @@
 
 import { QueryClient, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import { api, needsSignIn } from "./api";
+import { ApiError, api } from "./api";
 import type { JsonObject, Server, WorkflowSpec } from "./types";
 
 export const keys = {
@@ -21,8 +21,8 @@ export function makeQueryClient(): QueryClient {
       queries: {
         staleTime: 5_000,
         refetchOnWindowFocus: false,
-        // A missing or wrong token is not a hiccup: ask for one instead of retrying.
-        retry: (count, error) => !needsSignIn(error) && count < 1,
+        // A 4xx answer (not found, a missing or wrong token) is not a hiccup: no retry.
+        retry: (count, error) => count < 1 && !(error instanceof ApiError && error.status >= 400 && error.status < 500),
       },
       mutations: { retry: false },
     },

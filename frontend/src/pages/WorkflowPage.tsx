@@ -133,7 +133,7 @@ function Workflow({ serverId }: { serverId: string | null }) {
           ]}
         >
           {bottom === "logs" || !server ? (
-            <Logs serverId={serverId} actions={actions} />
+            <Logs serverId={server ? server.id : null} actions={actions} />
           ) : (
             <VersionsPanel
               server={server}
