@@ -5,7 +5,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=src/orchestrix/dashboard/static
 
-(cd frontend && npm ci --no-audit --no-fund && npm run build)
+PYTHON=${PYTHON:-.venv/bin/python}
+[ -x "$PYTHON" ] || PYTHON=python3
+
+# The API types: the app's OpenAPI schema (dumped from the app object, no server), then
+# TypeScript from it. tests/e2e/test_api_types.py fails when either file is stale.
+"$PYTHON" scripts/dump-openapi.py > frontend/openapi.json
+(cd frontend && npm ci --no-audit --no-fund && npm run gen:api)
+SCHEMA_SHA=$(sha256sum frontend/openapi.json | cut -d' ' -f1)
+TYPES=frontend/src/lib/api-schema.ts
+{ echo "// Generated from frontend/openapi.json (sha256 $SCHEMA_SHA) by scripts/build-dashboard.sh."; cat "$TYPES"; } > "$TYPES.tmp"
+mv "$TYPES.tmp" "$TYPES"
+
+(cd frontend && npm run build)
 
 rm -rf "$OUT"
 mkdir -p "$OUT"

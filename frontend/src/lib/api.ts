@@ -1,6 +1,7 @@
 // A small typed client of the Orchestrix HTTP API. Every error answer is `{error, details}`;
 // it becomes an ApiError carrying the server's own message, so the page can show it as is.
 
+import { authMode, getToken } from "./auth";
 import { getOwnerId } from "./owner";
 import type {
   ChatOut,
@@ -8,6 +9,8 @@ import type {
   DeploymentInfo,
   ExecutionInfo,
   JsonObject,
+  SpecProblem,
+  ToolType,
   RunResult,
   RuntimeInfo,
   Server,
@@ -32,14 +35,18 @@ export class ApiError extends Error {
 type Method = "GET" | "POST" | "PUT" | "DELETE";
 
 async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
-  const owner = getOwnerId();
-  // ownerId goes in the query of every request and in the body of every write: the API reads
-  // it from wherever its route declares it.
-  const url = withOwner(path, owner);
-  const init: RequestInit = { method, headers: { Accept: "application/json" } };
-  if (method !== "GET") {
-    init.headers = { ...init.headers, "Content-Type": "application/json" };
-    init.body = JSON.stringify({ ownerId: owner, ...(body as object | undefined) });
+  // Local mode: ownerId goes in the query of every request and in the body of every write (the
+  // API reads it from wherever its route declares it). Token mode: the token says who calls.
+  const tokens = authMode() === "tokens";
+  const owner = tokens ? null : getOwnerId();
+  const token = tokens ? getToken() : null;
+  const url = owner ? withOwner(path, owner) : path;
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const init: RequestInit = { method, headers };
+  if (method !== "GET" && method !== "DELETE") {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify({ ...(owner ? { ownerId: owner } : {}), ...(body as object | undefined) });
   }
   let response: Response;
   try {
@@ -89,8 +96,9 @@ export const api = {
   listServers: async () => asList<Server>(await request("GET", "/mcp/servers")),
   getServer: (id: string) => request<Server>("GET", server(id)),
   createFromPrompt: (prompt: string) => request<Server>("POST", "/mcp/servers", { prompt }),
-  save: (id: string, spec: WorkflowSpec, baseVersion: number) =>
-    request<Server>("PUT", server(id), { spec, baseVersion }),
+  createFromSpec: (spec: WorkflowSpec) => request<Server>("POST", "/mcp/servers", { spec }),
+  save: (id: string, spec: WorkflowSpec, baseVersion: number, summary?: string) =>
+    request<Server>("PUT", server(id), { spec, baseVersion, summary }),
   chat: (id: string, message: string) =>
     request<ChatOut>("POST", `${server(id)}/chat`, { message }),
   run: (id: string, input: JsonObject) => request<RunResult>("POST", `${server(id)}/run`, { input }),
@@ -106,9 +114,18 @@ export const api = {
     request<Server>("POST", `${server(id)}/versions/${version}/restore`, { baseVersion }),
   executions: async (id: string, limit = 10) =>
     asList<ExecutionInfo>(await request("GET", `${server(id)}/executions?limit=${limit}`)),
+  deleteServer: (id: string) => request<null>("DELETE", server(id)),
+  catalog: () => request<ToolType[]>("GET", "/mcp/tools"),
+  check: async (spec: WorkflowSpec) =>
+    (await request<{ problems: SpecProblem[] }>("POST", "/mcp/tools/check", { spec })).problems,
   deployments: async (id: string) =>
     asList<DeploymentInfo>(await request("GET", `${server(id)}/deployments`)),
 };
+
+/** True for the answers that mean "sign in": no token, a wrong or revoked one. */
+export function needsSignIn(e: unknown): boolean {
+  return e instanceof ApiError && e.status === 401;
+}
 
 export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;

@@ -10,6 +10,8 @@ export interface ChatMessage {
   intent?: string;
   diff?: WorkflowDiff & { changes?: DiffChange[] };
   error?: boolean;
+  /** A run's outcome, shown with the message. */
+  run?: { status: number; body: unknown };
 }
 
 let nextId = 1;

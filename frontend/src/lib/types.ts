@@ -1,5 +1,10 @@
-// Wire types of the Orchestrix HTTP API (docs/api.md). Fields the dashboard does not need are
-// left out; optional ones are marked so an older or newer server never breaks the page.
+// Types of the Orchestrix HTTP API. The answers' shapes come from `api-schema.ts`, generated
+// from the app's /openapi.json by scripts/build-dashboard.sh; only what the schema leaves open
+// (the spec, step logs, the chat's reply) is written out here.
+
+import type { components } from "./api-schema";
+
+type Schemas = components["schemas"];
 
 export type JsonValue =
   | string
@@ -26,6 +31,10 @@ export interface JsonSchema {
   properties?: Record<string, JsonSchema>;
   required?: string[];
   items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  $ref?: string;
+  $defs?: Record<string, JsonSchema>;
+  additionalProperties?: boolean | JsonSchema;
 }
 
 export interface ToolSpec {
@@ -47,28 +56,15 @@ export interface WorkflowSpec {
   metadata?: JsonObject;
 }
 
-export interface RuntimeInfo {
-  status: string;
-  [key: string]: JsonValue | undefined;
-}
+export type RuntimeInfo = Schemas["RuntimeOut"];
+export type BuildInfo = Schemas["BuildInfo"];
+export type VersionInfo = Schemas["VersionSummary"];
+export type DeploymentInfo = Schemas["DeploymentOut"];
+export type ToolType = Schemas["ToolTypeOut"] & { configSchema: JsonSchema; outputSchema?: JsonSchema | null };
+export type SpecProblem = Schemas["SpecProblem"];
 
-export interface Server {
-  id: string;
-  ownerId: string;
-  name: string;
-  description?: string;
-  version: number;
-  spec: WorkflowSpec;
-  createdAt?: string;
-  updatedAt?: string;
-  runtime?: RuntimeInfo;
-  archestraAgentId?: string | null;
-  archestraEndpoint?: string | null;
-  archestraDashboardUrl?: string | null;
-  archestraDeployedAt?: string | null;
-  deployTarget?: string | null;
-  build?: BuildInfo | null;
-}
+/** A server as the API answers it, with its spec typed. */
+export type Server = Omit<Schemas["ServerOut"], "spec"> & { spec: WorkflowSpec; build?: BuildInfo | null };
 
 export interface StepLog {
   id: string;
@@ -80,15 +76,17 @@ export interface StepLog {
   error?: JsonValue;
 }
 
-export interface RunResult {
-  status: number;
+export type RunResult = Omit<Schemas["RunOut"], "logs" | "body" | "headers"> & {
   body: JsonValue;
   headers?: Record<string, string>;
   logs: StepLog[];
-  durationMs?: number;
-  executionId?: number;
-  version?: number;
-}
+};
+
+export type ExecutionInfo = Omit<Schemas["ExecutionOut"], "logs" | "body" | "input"> & {
+  input: JsonValue;
+  body: JsonValue;
+  logs: StepLog[];
+};
 
 export interface WorkflowDiff {
   addedTools?: string[];
@@ -114,58 +112,24 @@ export interface SupervisorReply {
   [key: string]: unknown;
 }
 
-/** POST /mcp/servers/{id}/chat: the reply, the server after it, and what it led to. */
-export interface ChatOut {
-  reply: SupervisorReply;
-  server?: Server;
-  version?: VersionInfo | null;
-  run?: RunResult | null;
-  next?: { deployed?: DeployResult & { status?: number }; method?: string; path?: string; body?: unknown } | null;
-}
-
-export interface BuildInfo {
-  summary: string;
-  assumptions?: string[];
-  planner?: string;
-}
-
+/** What a deploy answers (200), or what a refused one carries (400 already deployed, 500). */
 export interface DeployResult {
-  success: boolean;
+  success?: boolean;
   serverId?: string;
-  agentId?: string;
-  endpoint?: string;
-  dashboardUrl?: string;
-  deployedAt?: string;
-  version?: number;
-  previousVersion?: number;
-  error?: string;
-}
-
-export interface VersionInfo {
-  version: number;
-  createdAt?: string;
-  author?: string;
-  summary?: string | null;
-}
-
-export interface DeploymentInfo {
-  id: string;
-  target: string;
-  version: number;
-  status: string;
   agentId?: string | null;
   endpoint?: string | null;
   dashboardUrl?: string | null;
   deployedAt?: string | null;
-  error?: string | null;
-  createdAt?: string | null;
+  version?: number;
+  previousVersion?: number;
+  error?: string;
+  status?: number;
 }
 
-export interface ExecutionInfo {
-  id: number | string;
-  status: number;
-  source?: string;
-  createdAt?: string;
-  durationMs?: number;
-  version?: number;
-}
+/** POST /mcp/servers/{id}/chat: the reply, the server after it, and what it led to. */
+export type ChatOut = Omit<Schemas["ChatOut"], "reply" | "server" | "run" | "next"> & {
+  reply: SupervisorReply;
+  server?: Server;
+  run?: RunResult | null;
+  next?: { deployed?: DeployResult; method?: string; path?: string; body?: unknown } | null;
+};

@@ -1,57 +1,34 @@
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 
 import { Button } from "../components/Button";
 import { Spinner } from "../components/Spinner";
-import { api, errorMessage } from "../lib/api";
+import { errorMessage, needsSignIn } from "../lib/api";
+import { authMode, setToken } from "../lib/auth";
 import { getOwnerId, setOwnerId } from "../lib/owner";
+import { useCreateServer, useDeleteServer, useExecutions, useRenameServer, useServers } from "../lib/queries";
 import { navigate, onLinkClick } from "../lib/router";
 import { useTitle } from "../lib/title";
 import type { Server } from "../lib/types";
+import { SignIn } from "./SignIn";
 
-/** The owner's servers: name, description, version, deployment, last run; new from a prompt. */
+/** The owner's servers: id, version, endpoints, last change, deployment, last run; rename and
+ * delete; a new one from a prompt or an empty canvas. */
 export function ServersPage() {
-  const [servers, setServers] = useState<Server[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [prompt, setPrompt] = useState("");
-  const [creating, setCreating] = useState(false);
+  const tokens = authMode() === "tokens";
   const [owner, setOwner] = useState(getOwnerId());
+  const serversQ = useServers();
+  const create = useCreateServer();
+  const [prompt, setPrompt] = useState("");
   useTitle("");
 
-  useEffect(() => {
-    let cancelled = false;
-    setServers(null);
-    api
-      .listServers()
-      .then((list) => {
-        if (!cancelled) {
-          setServers(list);
-          setError(null);
-        }
-      })
-      .catch((e: unknown) => {
-        if (!cancelled) {
-          setServers([]);
-          setError(errorMessage(e));
-        }
-      });
-    return () => {
-      cancelled = true;
-    };
-  }, [owner]);
+  if (needsSignIn(serversQ.error)) return <SignIn reason={errorMessage(serversQ.error)} />;
 
-  const create = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!prompt.trim()) return;
-    setCreating(true);
-    setError(null);
-    try {
-      const server = await api.createFromPrompt(prompt.trim());
-      navigate(`/servers/${encodeURIComponent(server.id)}`);
-    } catch (e) {
-      setError(errorMessage(e));
-      setCreating(false);
-    }
+    create.mutate({ prompt: prompt.trim() }, { onSuccess: (server) => navigate(`/servers/${encodeURIComponent(server.id)}`) });
   };
+  const servers = serversQ.data;
 
   return (
     <main className="servers-page">
@@ -60,110 +37,188 @@ export function ServersPage() {
           <h1>Orchestrix</h1>
           <span className="muted">Describe an API, watch the graph appear, run it, deploy it.</span>
         </div>
-        <form
-          className="owner-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            const value = new FormData(e.currentTarget).get("owner");
-            setOwnerId(String(value ?? ""));
-            setOwner(getOwnerId());
-          }}
-        >
-          <label htmlFor="owner-id">Owner</label>
-          <input id="owner-id" name="owner" defaultValue={owner} size={14} />
-          <Button type="submit" className="btn-small">
-            Switch
+        {tokens ? (
+          <Button className="btn-small" onClick={() => setToken(null)}>
+            Sign out
           </Button>
-        </form>
+        ) : (
+          <form
+            className="owner-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              setOwnerId(String(new FormData(e.currentTarget).get("owner") ?? ""));
+              setOwner(getOwnerId());
+              void serversQ.refetch();
+            }}
+          >
+            <label htmlFor="owner-id">Owner</label>
+            <input id="owner-id" name="owner" defaultValue={owner} size={14} />
+            <Button type="submit" className="btn-small">
+              Switch
+            </Button>
+          </form>
+        )}
       </header>
 
       <section className="card new-server" aria-labelledby="new-title">
         <h2 id="new-title">New workflow</h2>
-        <form onSubmit={create} className="prompt-form">
+        <form onSubmit={submit} className="prompt-form">
           <label htmlFor="new-prompt" className="visually-hidden">
             Describe your API
           </label>
-          <input
-            id="new-prompt"
-            value={prompt}
-            placeholder="e.g. create a sign up api"
-            onChange={(e) => setPrompt(e.target.value)}
-            autoComplete="off"
-          />
-          <Button type="submit" variant="primary" busy={creating} disabled={creating || !prompt.trim()}>
+          <input id="new-prompt" value={prompt} placeholder="e.g. create a sign up api" onChange={(e) => setPrompt(e.target.value)} autoComplete="off" />
+          <Button type="submit" variant="primary" busy={create.isPending} disabled={create.isPending || !prompt.trim()}>
             Create
           </Button>
           <a className="btn btn-secondary" href="/servers/new" onClick={(e) => onLinkClick(e, "/servers/new")}>
-            Open the chat
+            Open the editor
           </a>
         </form>
-        {error ? (
+        {create.error ? (
           <p className="field-error" role="alert">
-            {error}
+            {errorMessage(create.error)}
           </p>
         ) : null}
       </section>
 
       <section className="card" aria-labelledby="servers-title">
         <h2 id="servers-title">Servers</h2>
-        {servers === null ? (
+        {serversQ.error ? (
+          <p className="field-error" role="alert">
+            Could not load the servers: {errorMessage(serversQ.error)}
+          </p>
+        ) : !servers ? (
           <p>
             <Spinner label="Loading servers" /> Loading…
           </p>
         ) : servers.length === 0 ? (
-          <p className="muted">No servers yet. Describe one above.</p>
+          <p className="muted">No servers yet. Describe one above, or open the editor and build one from the tools.</p>
         ) : (
-          <table className="table servers-table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Description</th>
-                <th scope="col">Version</th>
-                <th scope="col">Deployed</th>
-                <th scope="col">Last run</th>
-              </tr>
-            </thead>
-            <tbody>
-              {servers.map((s) => (
-                <tr key={s.id}>
-                  <td>
-                    <a href={`/servers/${encodeURIComponent(s.id)}`} onClick={(e) => onLinkClick(e, `/servers/${encodeURIComponent(s.id)}`)}>
-                      {s.name}
-                    </a>
-                  </td>
-                  <td>{s.description || "—"}</td>
-                  <td>v{s.version}</td>
-                  <td>{s.archestraAgentId ? <span className="badge badge-success">deployed</span> : <span className="muted">no</span>}</td>
-                  <td>
-                    <LastRun serverId={s.id} />
-                  </td>
+          <div className="table-scroll">
+            <table className="table servers-table">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Id</th>
+                  <th scope="col">Version</th>
+                  <th scope="col">Endpoints</th>
+                  <th scope="col">Last change</th>
+                  <th scope="col">Deployment</th>
+                  <th scope="col">Last run</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {servers.map((s) => (
+                  <ServerRow key={s.id} server={s} />
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </section>
     </main>
   );
 }
 
+function ServerRow({ server }: { server: Server }) {
+  const [renaming, setRenaming] = useState(false);
+  const [name, setName] = useState(server.name);
+  const [confirming, setConfirming] = useState(false);
+  const rename = useRenameServer();
+  const remove = useDeleteServer();
+  const href = `/servers/${encodeURIComponent(server.id)}`;
+  const error = rename.error ?? remove.error;
+  const deployed = Boolean(server.archestraAgentId);
+  return (
+    <tr>
+      <td>
+        {renaming ? (
+          <form
+            className="inline-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (name.trim() && name.trim() !== server.name) rename.mutate({ server, name: name.trim() }, { onSuccess: () => setRenaming(false) });
+              else setRenaming(false);
+            }}
+          >
+            <input aria-label={`New name for ${server.name}`} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
+            <Button type="submit" className="btn-small" busy={rename.isPending}>
+              Save
+            </Button>
+          </form>
+        ) : (
+          <a href={href} onClick={(e) => onLinkClick(e, href)}>
+            {server.name}
+          </a>
+        )}
+        {server.description ? <div className="muted small">{server.description}</div> : null}
+        {error ? <div className="field-error small">{errorMessage(error)}</div> : null}
+      </td>
+      <td>
+        <code className="small">{server.id}</code>
+      </td>
+      <td>v{server.version}</td>
+      <td className="small">
+        <code>POST {server.runtime.restEndpoint}</code>
+        {deployed && server.archestraEndpoint ? (
+          <div>
+            <code>{server.archestraEndpoint}</code>
+          </div>
+        ) : null}
+      </td>
+      <td className="small">{new Date(server.updatedAt).toLocaleString()}</td>
+      <td>
+        {deployed ? (
+          <span className="badge badge-success" title={server.archestraAgentId ?? undefined}>
+            deployed{server.archestraDeployedAt ? ` ${new Date(server.archestraDeployedAt).toLocaleDateString()}` : ""}
+          </span>
+        ) : (
+          <span className="muted">not deployed</span>
+        )}
+      </td>
+      <td className="small">
+        <LastRun serverId={server.id} />
+      </td>
+      <td className="row-actions">
+        {confirming ? (
+          <>
+            <Button variant="danger" className="btn-small" busy={remove.isPending} onClick={() => remove.mutate(server.id)} aria-label={`Confirm deleting ${server.name}`}>
+              Delete
+            </Button>
+            <Button className="btn-small" onClick={() => setConfirming(false)}>
+              Keep
+            </Button>
+          </>
+        ) : (
+          <>
+            <Button className="btn-small" onClick={() => setRenaming((r) => !r)} aria-label={`Rename ${server.name}`}>
+              Rename
+            </Button>
+            <Button
+              variant="danger"
+              className="btn-small"
+              disabled={deployed}
+              title={deployed ? "Undeploy it first" : undefined}
+              onClick={() => setConfirming(true)}
+              aria-label={`Delete ${server.name}`}
+            >
+              Delete
+            </Button>
+          </>
+        )}
+      </td>
+    </tr>
+  );
+}
+
 /** The latest run of one server (its executions, newest first, one item). */
 function LastRun({ serverId }: { serverId: string }) {
-  const [text, setText] = useState("…");
-  useEffect(() => {
-    let cancelled = false;
-    api
-      .executions(serverId, 1)
-      .then(([last]) => {
-        if (cancelled) return;
-        setText(last ? `${last.createdAt ? new Date(last.createdAt).toLocaleString() : ""} (${last.status})` : "never");
-      })
-      .catch(() => {
-        if (!cancelled) setText("—");
-      });
-    return () => {
-      cancelled = true;
-    };
-  }, [serverId]);
-  return <>{text}</>;
+  const q = useExecutions(serverId, 1);
+  if (q.isLoading) return <>…</>;
+  if (q.error) return <>—</>;
+  const last = q.data?.[0];
+  return <>{last ? `${new Date(last.createdAt).toLocaleString()} (${last.status})` : "never"}</>;
 }

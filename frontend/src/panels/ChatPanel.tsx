@@ -3,14 +3,22 @@ import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 
 import { Button } from "../components/Button";
 import { SendIcon } from "../components/Icons";
 import { Spinner } from "../components/Spinner";
+import { JsonView } from "../components/JsonView";
+import type { ChatMessage } from "../lib/chat";
 import type { DiffChange, WorkflowDiff } from "../lib/types";
-import type { Workflow } from "../pages/useWorkflow";
 
 const EXAMPLES_NEW = ["create a sign up api", "a todo list with title, priority and due date", "a contact form that emails me"];
 const EXAMPLES_EDIT = ["add a phone number field", "also send a welcome email", "limit it to 5 requests per minute", "what does this do?"];
 
 /** Prompts and mutations go through the supervisor; Enter sends, Shift+Enter adds a line. */
-export function ChatPanel({ wf }: { wf: Workflow }) {
+interface Props {
+  messages: ChatMessage[];
+  thinking: boolean;
+  hasServer: boolean;
+  onSend: (text: string) => void;
+}
+
+export function ChatPanel({ messages, thinking, hasServer, onSend }: Props) {
   const [text, setText] = useState("");
   const listRef = useRef<HTMLOListElement>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
@@ -18,16 +26,16 @@ export function ChatPanel({ wf }: { wf: Workflow }) {
   useEffect(() => {
     const list = listRef.current;
     if (list) list.scrollTop = list.scrollHeight;
-  }, [wf.messages.length, wf.thinking]);
+  }, [messages.length, thinking]);
 
   useEffect(() => {
-    if (!wf.server) inputRef.current?.focus();
-  }, [wf.server]);
+    if (!hasServer) inputRef.current?.focus();
+  }, [hasServer]);
 
   const submit = (event?: FormEvent) => {
     event?.preventDefault();
-    if (!text.trim() || wf.thinking) return;
-    void wf.sendChat(text);
+    if (!text.trim() || thinking) return;
+    onSend(text);
     setText("");
   };
 
@@ -35,17 +43,14 @@ export function ChatPanel({ wf }: { wf: Workflow }) {
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) submit(event);
   };
 
-  const examples = wf.server ? EXAMPLES_EDIT : EXAMPLES_NEW;
+  const examples = hasServer ? EXAMPLES_EDIT : EXAMPLES_NEW;
 
   return (
-    <section className="panel chat" aria-label="Chat">
-      <header className="panel-header">
-        <h2>Chat</h2>
-      </header>
+    <section className="chat" aria-label="Chat">
       <ol className="chat-messages" ref={listRef} aria-live="polite" aria-label="Conversation">
-        {wf.messages.length === 0 ? (
+        {messages.length === 0 ? (
           <li className="chat-empty">
-            <p>{wf.server ? "Ask for a change, a run, or an explanation." : "Describe the API you want."}</p>
+            <p>{hasServer ? "Ask for a change, a run, or an explanation." : "Describe the API you want."}</p>
             <div className="chips">
               {examples.map((example) => (
                 <button type="button" key={example} className="chip" onClick={() => setText(example)}>
@@ -55,14 +60,20 @@ export function ChatPanel({ wf }: { wf: Workflow }) {
             </div>
           </li>
         ) : null}
-        {wf.messages.map((m) => (
+        {messages.map((m) => (
           <li key={m.id} className={`chat-message chat-${m.role}${m.error ? " chat-error" : ""}`}>
             <span className="visually-hidden">{m.role === "user" ? "You:" : "Orchestrix:"}</span>
             <p>{m.diff && diffItems(m.diff).length ? withoutChangeList(m.text) : m.text}</p>
             {m.diff ? <DiffView diff={m.diff} /> : null}
+            {m.run ? (
+              <div className={`chat-run ${m.run.status < 400 ? "status-ok" : "status-error"}`}>
+                <span className="status-code">{m.run.status}</span>
+                <JsonView value={m.run.body} summary="Answer" open={m.run.status >= 400} />
+              </div>
+            ) : null}
           </li>
         ))}
-        {wf.thinking ? (
+        {thinking ? (
           <li className="chat-message chat-assistant chat-thinking">
             <Spinner label="Orchestrix is thinking" /> Thinking…
           </li>
@@ -77,11 +88,11 @@ export function ChatPanel({ wf }: { wf: Workflow }) {
           ref={inputRef}
           value={text}
           rows={2}
-          placeholder={wf.server ? "e.g. add a phone number field" : "e.g. create a sign up api"}
+          placeholder={hasServer ? "e.g. add a phone number field" : "e.g. create a sign up api"}
           onChange={(e) => setText(e.target.value)}
           onKeyDown={onKeyDown}
         />
-        <Button type="submit" variant="primary" disabled={!text.trim() || wf.thinking} aria-label="Send message" icon={<SendIcon />} />
+        <Button type="submit" variant="primary" disabled={!text.trim() || thinking} aria-label="Send message" icon={<SendIcon />} />
       </form>
     </section>
   );

@@ -1,27 +1,36 @@
-import { useEffect, useState } from "react";
-
 import { CopyIcon, ExternalIcon } from "../components/Icons";
 import { Button } from "../components/Button";
-import { api } from "../lib/api";
-import type { Workflow } from "../pages/useWorkflow";
+import type { DeployLabels } from "../lib/config";
+import type { Server } from "../lib/types";
+
+interface Props {
+  server: Server | undefined;
+  labels: DeployLabels;
+  local: boolean;
+  /** The version the live deployment serves (from the deployment history), or null. */
+  served: number | null;
+  deploying: boolean;
+  onRedeploy: () => void;
+  onCopy: () => void;
+}
 
 /** Shown whenever the stored server carries a deployment, so it survives a reload. */
-export function DeployBanner({ wf }: { wf: Workflow }) {
-  const server = wf.server;
-  const served = useServedVersion(wf);
+export function DeployBanner({ server, labels, local, served, deploying, onRedeploy, onCopy }: Props) {
   if (!server?.archestraAgentId) return null;
   const deployedAt = server.archestraDeployedAt ? new Date(server.archestraDeployedAt) : null;
   const behind = served !== null && served < server.version;
+  // A local deploy has no dashboard of its own: its "dashboard" is the agent's JSON description.
+  const dashboard = !local && server.archestraDashboardUrl && server.archestraDashboardUrl !== server.archestraEndpoint ? server.archestraDashboardUrl : null;
   return (
     <section className="banner banner-success" aria-label="Deployment" data-testid="deploy-banner">
       <div className="banner-text">
-        <strong>{wf.labels.banner}</strong>
+        <strong>{labels.banner}</strong>
         <span>
           Agent <code>{server.archestraAgentId}</code>
           {served !== null ? <> · serves v{served}</> : null}
           {deployedAt ? <> · {deployedAt.toLocaleString()}</> : null}
         </span>
-        {server.archestraEndpoint ? <code className="endpoint">{server.archestraEndpoint}</code> : null}
+        {server.archestraEndpoint ? <code className="endpoint">POST {server.archestraEndpoint}</code> : null}
         {behind ? (
           <span className="banner-note" data-testid="deploy-behind">
             The endpoint still serves v{served}; the current version is v{server.version}.
@@ -30,15 +39,15 @@ export function DeployBanner({ wf }: { wf: Workflow }) {
       </div>
       <div className="banner-actions">
         {behind ? (
-          <Button variant="primary" onClick={() => void wf.redeploy()} disabled={wf.deploying}>
+          <Button variant="primary" onClick={onRedeploy} disabled={deploying}>
             Redeploy v{server.version}
           </Button>
         ) : null}
-        <Button onClick={wf.copyEndpoint} icon={<CopyIcon />} disabled={!server.archestraEndpoint}>
+        <Button onClick={onCopy} icon={<CopyIcon />} disabled={!server.archestraEndpoint}>
           Copy Endpoint
         </Button>
-        {server.archestraDashboardUrl ? (
-          <a className="btn btn-secondary" href={server.archestraDashboardUrl} target="_blank" rel="noopener noreferrer">
+        {dashboard ? (
+          <a className="btn btn-secondary" href={dashboard} target="_blank" rel="noopener noreferrer">
             <ExternalIcon />
             Open Dashboard
           </a>
@@ -46,30 +55,4 @@ export function DeployBanner({ wf }: { wf: Workflow }) {
       </div>
     </section>
   );
-}
-
-/** The version the live deployment serves (from the deployment history), or null. */
-function useServedVersion(wf: Workflow): number | null {
-  const server = wf.server;
-  const id = server?.id;
-  const agent = server?.archestraAgentId;
-  const key = `${id}:${agent}:${server?.archestraDeployedAt}:${server?.version}:${wf.revision}`;
-  const [served, setServed] = useState<{ key: string; version: number | null } | null>(null);
-  useEffect(() => {
-    if (!id || !agent) return;
-    let cancelled = false;
-    api
-      .deployments(id)
-      .then((list) => {
-        const live = list.find((d) => d.status === "deployed" && (!d.agentId || d.agentId === agent));
-        if (!cancelled) setServed({ key, version: live?.version ?? null });
-      })
-      .catch(() => {
-        if (!cancelled) setServed({ key, version: null });
-      });
-    return () => {
-      cancelled = true;
-    };
-  }, [id, agent, key]);
-  return served?.key === key ? served.version : null;
 }

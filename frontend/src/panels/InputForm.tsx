@@ -12,15 +12,21 @@ interface Props {
   onRun: () => void;
   disabled: boolean;
   lastRun?: RunResult | null;
+  /** The input the last run was given: a field's problem shows while its value is still that. */
+  runInput?: JsonObject | null;
 }
 
 /** The input schema as a form, filled with sample data; Enter in a field runs the workflow. */
-export function InputForm({ schema, value, onChange, onReset, onRun, disabled, lastRun }: Props) {
+export function InputForm({ schema, value, onChange, onReset, onRun, disabled, lastRun, runInput }: Props) {
   const props = Object.entries(schema?.properties ?? {});
   const required = new Set(schema?.required ?? []);
   const problems = lastRun && lastRun.status >= 400 ? problemsOf(bodyOf(lastRun).details) : [];
   const byField = new Map<string, string>();
-  for (const p of problems) if (p.field && !byField.has(p.field)) byField.set(p.field, p.message);
+  for (const p of problems) {
+    if (!p.field || byField.has(p.field)) continue;
+    const stale = runInput && JSON.stringify(runInput[p.field] ?? null) !== JSON.stringify(value[p.field] ?? null);
+    if (!stale) byField.set(p.field, p.message);
+  }
   const set = (name: string, v: JsonValue) => onChange({ ...value, [name]: v });
 
   return (

@@ -1,37 +1,25 @@
-import { useEffect, useState } from "react";
-
 import { Button } from "../components/Button";
-import { api, errorMessage } from "../lib/api";
-import type { DeploymentInfo, ExecutionInfo, VersionInfo } from "../lib/types";
-import { isDeployed, type Workflow } from "../pages/useWorkflow";
+import { errorMessage } from "../lib/api";
+import { useDeployments, useExecutions, useVersions } from "../lib/queries";
+import type { Server } from "../lib/types";
+
+interface Props {
+  server: Server;
+  deploying: boolean;
+  onRestore: (version: number) => void;
+  onRedeploy: () => void;
+  onRollback: () => void;
+  onUndeploy: () => void;
+}
 
 /** Versions (restore), the deployment (undeploy, redeploy) and its history, recent runs. */
-export function VersionsPanel({ wf }: { wf: Workflow }) {
-  const serverId = wf.server?.id ?? null;
-  const [versions, setVersions] = useState<VersionInfo[]>([]);
-  const [deployments, setDeployments] = useState<DeploymentInfo[]>([]);
-  const [executions, setExecutions] = useState<ExecutionInfo[]>([]);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    if (!serverId) return;
-    let cancelled = false;
-    Promise.allSettled([api.versions(serverId), api.deployments(serverId), api.executions(serverId)]).then(
-      ([v, d, x]) => {
-        if (cancelled) return;
-        if (v.status === "fulfilled") setVersions([...v.value].sort((a, b) => b.version - a.version));
-        if (d.status === "fulfilled") setDeployments(d.value);
-        if (x.status === "fulfilled") setExecutions(x.value.slice(0, 10));
-        setError(v.status === "rejected" ? errorMessage(v.reason) : null);
-      },
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [serverId, wf.revision]);
-
-  const server = wf.server;
-  const deployed = isDeployed(server);
+export function VersionsPanel({ server, deploying, onRestore, onRedeploy, onRollback, onUndeploy }: Props) {
+  const versionsQ = useVersions(server.id);
+  const versions = [...(versionsQ.data ?? [])].sort((a, b) => b.version - a.version);
+  const deployments = useDeployments(server.id).data ?? [];
+  const executions = (useExecutions(server.id).data ?? []).slice(0, 10);
+  const error = versionsQ.error ? errorMessage(versionsQ.error) : null;
+  const deployed = Boolean(server.archestraAgentId);
   return (
     <div className="versions">
       <section aria-labelledby="versions-title">
@@ -50,7 +38,7 @@ export function VersionsPanel({ wf }: { wf: Workflow }) {
           </thead>
           <tbody>
             {versions.map((v) => {
-              const current = v.version === server?.version;
+              const current = v.version === server.version;
               return (
                 <tr key={v.version}>
                   <td>
@@ -62,7 +50,7 @@ export function VersionsPanel({ wf }: { wf: Workflow }) {
                     {v.author ? <span className="muted"> · {v.author}</span> : null}
                   </td>
                   <td>
-                    <Button className="btn-small" disabled={current} onClick={() => void wf.restore(v.version)} aria-label={`Restore version ${v.version}`}>
+                    <Button className="btn-small" disabled={current} onClick={() => onRestore(v.version)} aria-label={`Restore version ${v.version}`}>
                       Restore
                     </Button>
                   </td>
@@ -76,19 +64,19 @@ export function VersionsPanel({ wf }: { wf: Workflow }) {
         <h3 id="deployments-title">Deployments</h3>
         {deployed ? (
           <p>
-            Agent <code>{server?.archestraAgentId}</code> at <code>{server?.archestraEndpoint}</code>
+            Agent <code>{server.archestraAgentId}</code> at <code>{server.archestraEndpoint}</code>
           </p>
         ) : (
           <p className="muted">Not deployed.</p>
         )}
         <div className="button-row">
-          <Button onClick={() => void wf.redeploy()} disabled={!deployed || wf.deploying}>
+          <Button onClick={onRedeploy} disabled={!deployed || deploying}>
             Redeploy
           </Button>
-          <Button onClick={() => void wf.rollback()} disabled={!deployed || wf.deploying}>
+          <Button onClick={onRollback} disabled={!deployed || deploying}>
             Roll back
           </Button>
-          <Button variant="danger" onClick={() => void wf.undeploy()} disabled={!deployed || wf.deploying}>
+          <Button variant="danger" onClick={onUndeploy} disabled={!deployed || deploying}>
             Undeploy
           </Button>
         </div>

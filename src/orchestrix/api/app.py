@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from orchestrix import __version__
-from orchestrix.api import deploy, mcp_keys, runtime, secrets, servers
+from orchestrix.api import catalog, deploy, mcp_keys, runtime, secrets, servers
 from orchestrix.api.errors import UnexpectedErrors, install_error_handlers
 from orchestrix.api.limits import BodySizeLimit
 from orchestrix.api.mcp import mount_mcp
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(runtime.public)  # outside /mcp/servers
     app.include_router(deploy.router)
     app.include_router(secrets.router)
+    app.include_router(catalog.router)
     app.include_router(mcp_keys.router)
     app.include_router(mcp_keys.public)  # /.well-known/oauth-protected-resource
     app.state.mcp = mount_mcp(app, store, runner)  # after the REST routes under /runtime

@@ -45,7 +45,11 @@ PAGE_HEADERS = {
 def mount_dashboard(app: FastAPI, static_dir: Path = STATIC_DIR) -> None:
     """Serve the dashboard on ``app``; call it after the API routes so they take precedence."""
     settings: Settings = getattr(app.state, "settings", None) or get_settings()
-    page = render_index(static_dir / "index.html", deploy_target=settings.resolved_deploy_target)
+    page = render_index(
+        static_dir / "index.html",
+        deploy_target=settings.resolved_deploy_target,
+        auth=settings.auth,
+    )
 
     async def index() -> Response:
         if page is None:
@@ -69,13 +73,17 @@ def mount_dashboard(app: FastAPI, static_dir: Path = STATIC_DIR) -> None:
     )
 
 
-def render_index(path: Path, *, deploy_target: str) -> str | None:
+def render_index(path: Path, *, deploy_target: str, auth: str = "none") -> str | None:
     """``index.html`` with what the page needs to know from the server, as ``<meta>`` tags."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
-    meta = f'<meta name="orchestrix-deploy-target" content="{html.escape(deploy_target)}" />'
+    # The auth mode tells the page whether to ask for an API token (ORCHESTRIX_AUTH=tokens).
+    meta = (
+        f'<meta name="orchestrix-deploy-target" content="{html.escape(deploy_target)}" />\n'
+        f'    <meta name="orchestrix-auth" content="{html.escape(auth)}" />'
+    )
     return text.replace("</head>", f"  {meta}\n  </head>", 1)
 
 
