@@ -305,7 +305,6 @@ class Settings(BaseSettings):
         description="Executions older than this many days are pruned. Unset: kept.",
     )
 
-
     # --- MCP endpoints (area: mcp): DNS-rebinding protection and OAuth 2.1 resource server ---
     mcp_allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -333,6 +332,8 @@ class Settings(BaseSettings):
         default=None,
         description="The `aud` an access token must carry. Unset: the MCP endpoint's own URL "
         "(RFC 8707 resource indicator).",
+    )
+
     # --- database pool and agent cache (the host runtime's performance) ---
     db_pool_size: int = Field(
         default=10,
