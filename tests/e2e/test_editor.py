@@ -278,3 +278,52 @@ async def test_token_mode_asks_for_a_token_and_shows_the_owners_servers(
         assert await page.evaluate("() => localStorage.getItem('orchestrix.token')") is None
     finally:
         await context.close()
+
+
+async def test_chat_shows_run_and_deploy_outcomes_and_the_home_page_renames_and_deletes(
+    browsing: Browsing,
+) -> None:
+    page, console, served = browsing.page, browsing.console, browsing.served
+    with served.api() as api:
+        owner = {"ownerId": "local-user"}
+        first = api.post("/mcp/servers", json={"prompt": "create a sign up api", **owner}).json()
+        second = api.post("/mcp/servers", json={"prompt": "create a sign up api", **owner}).json()
+    await page.goto(f"/servers/{first['id']}")
+    chat = page.get_by_role("textbox", name="Message")
+    conversation = page.get_by_role("list", name="Conversation")
+
+    # "Running ..." is followed by the run's answer, in the chat itself.
+    await chat.fill("run it with email grace@example.com and password correct-horse-9")
+    await chat.press("Enter")
+    await expect(conversation).to_contain_text("Running", timeout=30_000)
+    await expect(conversation).to_contain_text(re.compile(r"Ran it: answered 201"), timeout=30_000)
+    await expect(page.locator(".chat-thinking")).to_have_count(0)
+
+    # "Deploying ..." is followed by the deploy's outcome; the button ends "Deployed locally".
+    await chat.fill("deploy it")
+    await chat.press("Enter")
+    await expect(conversation).to_contain_text(re.compile(r"Deployed: agent \S+"), timeout=60_000)
+    await expect(page.get_by_test_id("deploy-button")).to_have_text("Deployed locally")
+    await page.get_by_role("dialog").get_by_role("button", name="Close").click()
+
+    # The home page tells two servers of the same name apart, renames one, deletes the other.
+    await page.get_by_role("link", name="Orchestrix", exact=True).click()
+    deployed_row = page.get_by_role("row", name=re.compile(first["id"]))
+    other_row = page.get_by_role("row", name=re.compile(second["id"]))
+    await expect(deployed_row).to_contain_text("deployed")
+    await expect(deployed_row).to_contain_text(f"POST /runtime/{first['id']}")
+    await expect(other_row).to_contain_text("not deployed")
+    await expect(deployed_row.get_by_role("button", name=re.compile("^Delete"))).to_be_disabled()
+    await deployed_row.get_by_role("button", name=re.compile("^Rename")).click()
+    await deployed_row.get_by_role("textbox").fill("Signup (live)")
+    await deployed_row.get_by_role("button", name="Save").click()
+    await expect(deployed_row.get_by_role("link", name="Signup (live)")).to_be_visible()
+    await other_row.get_by_role("button", name=re.compile("^Delete")).click()
+    await other_row.get_by_role("button", name=re.compile("^Confirm deleting")).click()
+    await expect(page.get_by_role("row", name=re.compile(second["id"]))).to_have_count(0)
+    with served.api() as api:
+        renamed = api.get(f"/mcp/servers/{first['id']}", params=owner).json()
+        assert renamed["name"] == "Signup (live)"
+        assert api.get(f"/mcp/servers/{second['id']}", params=owner).status_code == 404
+    await page.screenshot(path=str(IMG / "dashboard-servers.png"))
+    assert console.errors == []
