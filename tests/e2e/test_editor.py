@@ -46,6 +46,16 @@ async def fill_expression(page: Page, field: Locator, typed: str, pick: str, res
     await field.press_sequentially(rest)
 
 
+async def drag(page: Page, source: Locator, target: Locator) -> None:
+    """A pointer drag from the middle of one element to the middle of another."""
+    start, end = await source.bounding_box(), await target.bounding_box()
+    assert start is not None and end is not None
+    await page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    await page.mouse.down()
+    await page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=8)
+    await page.mouse.up()
+
+
 async def test_build_a_graph_on_the_canvas_run_undo_deploy_and_call_it(
     browsing: Browsing,
 ) -> None:
@@ -119,6 +129,30 @@ async def test_build_a_graph_on_the_canvas_run_undo_deploy_and_call_it(
     await body.get_by_label("body key 1").fill("id")
     body_id = body.get_by_role("combobox", name="body id", exact=True)
     await fill_expression(page, body_id, "{{ steps.dbI", "steps.dbInsert.id", " }}")
+
+    # Connect input to dbInsert by their handles: dbInsert runs right after input. Undo.
+    step = canvas.locator('[data-tool-id="dbInsert"] .tool-step')
+    await expect(step).to_have_text("3")
+    source = canvas.locator('.react-flow__node[data-id="input"] .react-flow__handle-bottom')
+    target = canvas.locator('.react-flow__node[data-id="dbInsert"] .react-flow__handle-top')
+    await drag(page, source, target)
+    await expect(step).to_have_text("2")
+    await canvas.get_by_role("button", name="Undo").click()
+    await expect(step).to_have_text("3")
+
+    # Drag dbInsert above validation: it runs before it. Undo.
+    above = await canvas.locator('[data-tool-id="validation"]').bounding_box()
+    assert above is not None
+    node = canvas.locator('[data-tool-id="dbInsert"]')
+    box = await node.bounding_box()
+    assert box is not None
+    await page.mouse.move(box["x"] + 40, box["y"] + 10)
+    await page.mouse.down()
+    await page.mouse.move(box["x"] + 60, above["y"] - 20, steps=8)
+    await page.mouse.up()
+    await expect(step).to_have_text("2")
+    await canvas.get_by_role("button", name="Undo").click()
+    await expect(step).to_have_text("3")
 
     # Undo a change: delete validation, undo, it is back where it was.
     await canvas.locator('[data-tool-id="validation"]').click()
