@@ -2,7 +2,7 @@ import { cleanup, fireEvent, render, screen, within } from "@testing-library/rea
 import { useState } from "react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { problemsByField } from "../src/lib/schema";
+import { kindOf, problemsByField } from "../src/lib/schema";
 import { scopeAt } from "../src/lib/scope";
 import type { ToolSpec, WorkflowSpec } from "../src/lib/types";
 import { Inspector } from "../src/panels/Inspector";
@@ -89,6 +89,12 @@ describe("node inspector", () => {
     fireEvent.keyDown(when, { key: "ArrowDown" });
     fireEvent.keyDown(when, { key: "Enter" });
     expect(onChange.mock.lastCall?.[0].when).toBe("steps.dbInsert.id");
+  });
+
+  it("edits a nullable object (a schema of its own) as JSON", () => {
+    expect(kindOf({ anyOf: [{ type: "object", additionalProperties: true }, { type: "null" }], default: null }, {})).toBe("json");
+    expect(kindOf({ type: "object", additionalProperties: true }, {})).toBe("map");
+    expect(kindOf({ type: "array", items: { type: "string" } }, {})).toBe("list");
   });
 
   it("offers only what ran before the step", () => {

@@ -119,6 +119,10 @@ async def test_describe_run_deploy_reload_and_change(
     # The runtime: start it (its REST endpoint answers), then stop it again.
     await page.get_by_role("button", name="Start Runtime").click()
     await expect(page.get_by_label("Runtime running")).to_be_visible()
+    # Its URL in full, not only inside a log line's details.
+    await expect(page.get_by_test_id("runtime-rest-url")).to_have_text(
+        f"POST {served.url}/runtime/{server_id}"
+    )
     live = await http.post(
         f"{served.url}/runtime/{server_id}",
         json={"email": "linus@example.com", "password": "correct-horse-3"},
@@ -207,6 +211,8 @@ async def test_describe_run_deploy_reload_and_change(
     await expect(sample.get_by_label("email")).to_have_attribute("aria-invalid", "true")
     await expect(logs).to_contain_text("status 400")
     await sample.get_by_role("button", name="Reset sample").click()
+    # New sample values: the old values' errors go with them.
+    await expect(sample.get_by_label("email")).not_to_have_attribute("aria-invalid", "true")
 
     # Edit a tool in the inspector, apply, Save: version 3.
     save = page.get_by_role("button", name="Save", exact=True)

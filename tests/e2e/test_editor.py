@@ -46,6 +46,16 @@ async def fill_expression(page: Page, field: Locator, typed: str, pick: str, res
     await field.press_sequentially(rest)
 
 
+async def drag(page: Page, source: Locator, target: Locator) -> None:
+    """A pointer drag from the middle of one element to the middle of another."""
+    start, end = await source.bounding_box(), await target.bounding_box()
+    assert start is not None and end is not None
+    await page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    await page.mouse.down()
+    await page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=8)
+    await page.mouse.up()
+
+
 async def test_build_a_graph_on_the_canvas_run_undo_deploy_and_call_it(
     browsing: Browsing,
 ) -> None:
@@ -119,6 +129,30 @@ async def test_build_a_graph_on_the_canvas_run_undo_deploy_and_call_it(
     await body.get_by_label("body key 1").fill("id")
     body_id = body.get_by_role("combobox", name="body id", exact=True)
     await fill_expression(page, body_id, "{{ steps.dbI", "steps.dbInsert.id", " }}")
+
+    # Connect input to dbInsert by their handles: dbInsert runs right after input. Undo.
+    step = canvas.locator('[data-tool-id="dbInsert"] .tool-step')
+    await expect(step).to_have_text("3")
+    source = canvas.locator('.react-flow__node[data-id="input"] .react-flow__handle-bottom')
+    target = canvas.locator('.react-flow__node[data-id="dbInsert"] .react-flow__handle-top')
+    await drag(page, source, target)
+    await expect(step).to_have_text("2")
+    await canvas.get_by_role("button", name="Undo").click()
+    await expect(step).to_have_text("3")
+
+    # Drag dbInsert above validation: it runs before it. Undo.
+    above = await canvas.locator('[data-tool-id="validation"]').bounding_box()
+    assert above is not None
+    node = canvas.locator('[data-tool-id="dbInsert"]')
+    box = await node.bounding_box()
+    assert box is not None
+    await page.mouse.move(box["x"] + 40, box["y"] + 10)
+    await page.mouse.down()
+    await page.mouse.move(box["x"] + 60, above["y"] - 20, steps=8)
+    await page.mouse.up()
+    await expect(step).to_have_text("2")
+    await canvas.get_by_role("button", name="Undo").click()
+    await expect(step).to_have_text("3")
 
     # Undo a change: delete validation, undo, it is back where it was.
     await canvas.locator('[data-tool-id="validation"]').click()
@@ -278,3 +312,52 @@ async def test_token_mode_asks_for_a_token_and_shows_the_owners_servers(
         assert await page.evaluate("() => localStorage.getItem('orchestrix.token')") is None
     finally:
         await context.close()
+
+
+async def test_chat_shows_run_and_deploy_outcomes_and_the_home_page_renames_and_deletes(
+    browsing: Browsing,
+) -> None:
+    page, console, served = browsing.page, browsing.console, browsing.served
+    with served.api() as api:
+        owner = {"ownerId": "local-user"}
+        first = api.post("/mcp/servers", json={"prompt": "create a sign up api", **owner}).json()
+        second = api.post("/mcp/servers", json={"prompt": "create a sign up api", **owner}).json()
+    await page.goto(f"/servers/{first['id']}")
+    chat = page.get_by_role("textbox", name="Message")
+    conversation = page.get_by_role("list", name="Conversation")
+
+    # "Running ..." is followed by the run's answer, in the chat itself.
+    await chat.fill("run it with email grace@example.com and password correct-horse-9")
+    await chat.press("Enter")
+    await expect(conversation).to_contain_text("Running", timeout=30_000)
+    await expect(conversation).to_contain_text(re.compile(r"Ran it: answered 201"), timeout=30_000)
+    await expect(page.locator(".chat-thinking")).to_have_count(0)
+
+    # "Deploying ..." is followed by the deploy's outcome; the button ends "Deployed locally".
+    await chat.fill("deploy it")
+    await chat.press("Enter")
+    await expect(conversation).to_contain_text(re.compile(r"Deployed: agent \S+"), timeout=60_000)
+    await expect(page.get_by_test_id("deploy-button")).to_have_text("Deployed locally")
+    await page.get_by_role("dialog").get_by_role("button", name="Close").click()
+
+    # The home page tells two servers of the same name apart, renames one, deletes the other.
+    await page.get_by_role("link", name="Orchestrix", exact=True).click()
+    deployed_row = page.get_by_role("row", name=re.compile(first["id"]))
+    other_row = page.get_by_role("row", name=re.compile(second["id"]))
+    await expect(deployed_row).to_contain_text("deployed")
+    await expect(deployed_row).to_contain_text(f"POST /runtime/{first['id']}")
+    await expect(other_row).to_contain_text("not deployed")
+    await expect(deployed_row.get_by_role("button", name=re.compile("^Delete"))).to_be_disabled()
+    await deployed_row.get_by_role("button", name=re.compile("^Rename")).click()
+    await deployed_row.get_by_role("textbox").fill("Signup (live)")
+    await deployed_row.get_by_role("button", name="Save").click()
+    await expect(deployed_row.get_by_role("link", name="Signup (live)")).to_be_visible()
+    await other_row.get_by_role("button", name=re.compile("^Delete")).click()
+    await other_row.get_by_role("button", name=re.compile("^Confirm deleting")).click()
+    await expect(page.get_by_role("row", name=re.compile(second["id"]))).to_have_count(0)
+    with served.api() as api:
+        renamed = api.get(f"/mcp/servers/{first['id']}", params=owner).json()
+        assert renamed["name"] == "Signup (live)"
+        assert api.get(f"/mcp/servers/{second['id']}", params=owner).status_code == 404
+    await page.screenshot(path=str(IMG / "dashboard-servers.png"))
+    assert console.errors == []

@@ -12,7 +12,7 @@ import { MarkerType } from "@xyflow/react";
 import type { ToolSpec, WorkflowSpec } from "./types";
 
 export const NODE_WIDTH = 220;
-export const NODE_HEIGHT = 68;
+export const NODE_HEIGHT = 62;
 
 export type ToolNodeData = {
   tool: ToolSpec;
@@ -55,7 +55,6 @@ export function buildEdges(tools: ToolSpec[]): Edge[] {
         id: `${previous.id}->${tool.id}`,
         source: previous.id,
         target: tool.id,
-        type: "smoothstep",
         label: guarded ? `when ${tool.when}` : otherwise ? "otherwise" : undefined,
         style: guarded ? { strokeDasharray: "6 4" } : undefined,
         markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
@@ -98,7 +97,7 @@ export function buildGraph(
 /** Top-down positions: the main line in one column, branches beside it. */
 export function layout<N extends Node>(nodes: N[], edges: Edge[]): N[] {
   const g = new dagre.graphlib.Graph({ multigraph: false });
-  g.setGraph({ rankdir: "TB", nodesep: 60, ranksep: 56, edgesep: 20, marginx: 20, marginy: 20 });
+  g.setGraph({ rankdir: "TB", nodesep: 56, ranksep: 34, edgesep: 20, marginx: 20, marginy: 20 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const node of nodes) g.setNode(node.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
   for (const edge of edges) {

@@ -33,6 +33,9 @@ function typeOf(schema: JsonSchema): string | undefined {
 }
 
 export function kindOf(schema: JsonSchema, root: JsonSchema): FieldKind {
+  // `object | null` (e.g. validation's own `schema`): a document of its own, edited as JSON.
+  const nullable = schema.anyOf?.some((a) => a.type === "null");
+  if (nullable && schema.anyOf?.some((a) => a.type === "object")) return "json";
   const s = resolve(schema, root);
   if (s.enum?.length) return "enum";
   const type = typeOf(s);

@@ -74,7 +74,9 @@ function ConfigField({
   const placeholder = field.schema.default !== undefined && field.schema.default !== null ? `default: ${JSON.stringify(field.schema.default)}` : undefined;
   const aria = { "aria-invalid": invalid || undefined, "aria-describedby": describedBy, "aria-required": field.required || undefined };
   let control: React.ReactNode;
-  const kind = field.kind === "json" && !field.schema.type && (value === undefined || value === null || isFlatObject(value)) ? "map" : field.kind;
+  // A body of any type is edited as rows while it is a flat object; anything nested, as JSON.
+  let kind = field.kind === "json" && !field.schema.type && (value === undefined || value === null || isFlatObject(value)) ? "map" : field.kind;
+  if (kind === "map" && value !== undefined && value !== null && !isFlatObject(value)) kind = "json";
   switch (kind) {
     case "enum":
       control = (
