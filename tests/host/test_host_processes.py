@@ -137,6 +137,10 @@ def test_workers_of_one_host(tmp_path: Path, postgres_url: str) -> None:
             httpx.post(f"{base}/agents/{agent_id}", json={"title": f"t{i}"}) for i in range(10)
         ]
         assert {a.status_code for a in answers} == {201}
+    # the pools of the two workers were sized against the server's connection limit
+    [log] = tmp_path.glob("host-*.log")
+    line = next(x for x in log.read_text().splitlines() if x.startswith("PostgreSQL pools:"))
+    assert "2 worker(s) x (10 + 10 overflow + 1 listener) = at most 42" in line
 
 
 def test_refuses_a_public_address_without_an_api_key(tmp_path: Path) -> None:
