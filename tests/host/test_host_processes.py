@@ -27,13 +27,16 @@ PROPAGATION = 0.2
 
 
 def seen_within(check: Callable[[], bool]) -> float:
-    """Poll ``check`` until it holds; seconds it took. A change must reach the other host
-    without a restart."""
+    """Poll ``check`` until it holds; the seconds from now to the start of the request that
+    saw the change (the request's own time on a loaded machine is not propagation). A change
+    must reach the other host without a restart."""
     started = time.monotonic()
-    while not check():
-        assert time.monotonic() - started < POLL_LIMIT, "the other host did not pick up the change"
+    while True:
+        asked = time.monotonic()
+        if check():
+            return asked - started
+        assert asked - started < POLL_LIMIT, "the other host did not pick up the change"
         time.sleep(0.01)
-    return time.monotonic() - started
 
 
 def host_env(data_dir: Path, database_url: str | None, **extra: str) -> dict[str, str]:
