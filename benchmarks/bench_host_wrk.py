@@ -380,6 +380,10 @@ class Options:
     rounds: int
     connections: int
     script: Path
+    other_src: Path | None = None  # another checkout's root, run as a second host
+    other_label: str = "other"
+    cases: tuple[str, ...] = ("todo", "signup")
+    no_raw: bool = False
 
 
 def _env(data_dir: Path, database_url: str | None) -> dict[str, str]:
@@ -420,13 +424,21 @@ def _header() -> None:
 
 
 def compare(database: str, database_url: str | None, tmp: Path, opts: Options) -> list[float]:
-    """Host against baseline on one database; the ratios (throughput and CPU) per case."""
+    """Host against baseline on one database; the ratios (throughput and CPU) per case. With
+    ``opts.other_src``, a second host from that source tree runs in the same rounds."""
     data_dir = tmp / database
     data_dir.mkdir()
     env = _env(data_dir, database_url)
     ratios: list[float] = []
     with ExitStack() as stack:
-        host = stack.enter_context(server("host", _host_command(), env, data_dir / "host.log"))
+        hosts = {
+            "host": stack.enter_context(server("host", _host_command(), env, data_dir / "host.log"))
+        }
+        if opts.other_src is not None:
+            other_env = {**env, "PYTHONPATH": f"{opts.other_src / 'src'}:{ROOT}"}
+            hosts[opts.other_label] = stack.enter_context(
+                server(opts.other_label, _host_command(), other_env, data_dir / "other.log")
+            )
         base = stack.enter_context(
             server(
                 "baseline",
@@ -435,15 +447,18 @@ def compare(database: str, database_url: str | None, tmp: Path, opts: Options) -
                 data_dir / "baseline.log",
             )
         )
-        paths = _deploy(host)
+        deployed = {name: _deploy(h) for name, h in hosts.items()}
         cases = [
-            ("todo-create", paths["todo"], "/todo", TODO_BODY),
-            ("signup (no hashing)", paths["signup"], "/signup", SIGNUP_BODY),
+            ("todo-create", "todo", "/todo", TODO_BODY),
+            ("signup (no hashing)", "signup", "/signup", SIGNUP_BODY),
         ]
-        for case, host_path, base_path, body in cases:
+        for case, graph, base_path, body in cases:
+            if graph not in opts.cases:
+                continue
             label = f"{case} / {database}"
-            sides = {"host": (host, host_path), "hand-written": (base, base_path)}
-            for target, path in sides.values():  # warm up: pools, caches, JIT-free but lazy
+            sides = {name: (h, deployed[name][graph]) for name, h in hosts.items()}
+            sides["hand-written"] = (base, base_path)
+            for target, path in sides.values():  # warm up: pools, caches
                 measured(
                     target, path, body, seconds=1, connections=opts.connections, script=opts.script
                 )
@@ -462,18 +477,24 @@ def compare(database: str, database_url: str | None, tmp: Path, opts: Options) -
                             script=opts.script,
                         )
                     )
-            h, b = median_of(runs["host"]), median_of(runs["hand-written"])
-            _row(label, "host", h)
-            _row(label, "hand-written", b)
-            ratio = h["rps"] / b["rps"]
-            cpu = h["cpu_ms"] / b["cpu_ms"]
-            print(
-                f"{label:<30} {'host / hand':<16} {ratio:8.2f}x {h['p50'] / b['p50']:8.2f}x "
-                f"{h['p99'] / b['p99']:8.2f}x {cpu:9.2f}x"
-            )
-            ratios.append(ratio)
+            medians = {name: median_of(r) for name, r in runs.items()}
+            for name, m in medians.items():
+                _row(label, name, m)
+            b = medians["hand-written"]
+            for name in hosts:
+                h = medians[name]
+                ratio = h["rps"] / b["rps"]
+                cpu = h["cpu_ms"] / b["cpu_ms"]
+                print(
+                    f"{label:<30} {name[:10] + ' / hand':<16} {ratio:8.2f}x "
+                    f"{h['p50'] / b['p50']:8.2f}x {h['p99'] / b['p99']:8.2f}x {cpu:9.2f}x"
+                )
+                if name == "host":
+                    ratios.append(ratio)
             sys.stdout.flush()
         url = env["BENCH_DATABASE_URL"]
+        if opts.no_raw:
+            return ratios
         _row(
             f"raw insert loop / {database}",
             "driver, no HTTP",
@@ -629,6 +650,14 @@ def main() -> None:
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--scale", action="store_true", help="add the two-host rows")
     parser.add_argument("--no-ceiling", action="store_true")
+    parser.add_argument(
+        "--other-src",
+        type=Path,
+        help="another checkout of Orchestrix (e.g. the last release) served as a second host "
+        "in the same rounds: what a change gives",
+    )
+    parser.add_argument("--other-label", default="before")
+    parser.add_argument("--cases", default="todo,signup", help="todo, signup or both")
     # internal: the fallback load generator and the raw insert loop, in their own processes
     parser.add_argument("--client", help=argparse.SUPPRESS)
     parser.add_argument("--raw-insert", help=argparse.SUPPRESS)
@@ -656,7 +685,16 @@ def main() -> None:
         tmp = Path(tmp_name)
         script = tmp / "post.lua"
         script.write_text(WRK_SCRIPT)
-        opts = Options(seconds, rounds, connections, script)
+        opts = Options(
+            seconds,
+            rounds,
+            connections,
+            script,
+            args.other_src,
+            args.other_label,
+            tuple(args.cases.split(",")),
+            args.no_ceiling,
+        )
         _header()
         worst: list[float] = []
         if not args.no_ceiling:

@@ -12,7 +12,6 @@ from rich.table import Table
 
 from orchestrix.cli.app import app, console, describe_error, fail, print_json, run_async
 from orchestrix.errors import SpecError
-from orchestrix.runtime.checks import check_workflow
 from orchestrix.settings import get_settings
 from orchestrix.spec.io import load_workflow
 from orchestrix.spec.models import Workflow, workflow_json_schema
@@ -48,6 +47,8 @@ def _parse_json_object(text: str, what: str) -> dict[str, Any]:
 @app.command()
 def check(spec: SpecFile) -> None:
     """Check a spec: every problem is listed at once; exit 1 when there is any."""
+    from orchestrix.runtime.checks import check_workflow  # the tool catalog: not for --help
+
     workflow = _load(spec)
     problems = check_workflow(workflow)
     if problems:
