@@ -17,7 +17,6 @@ SERVER_ID [--off]`` manage a server's MCP API keys (the same as the API's
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -40,6 +39,7 @@ from orchestrix.cli.app import (
     run_async,
 )
 from orchestrix.errors import NotFoundError, SpecError
+from orchestrix.net import is_loopback
 from orchestrix.settings import get_settings
 from orchestrix.spec.io import load_workflow
 from orchestrix.spec.models import Workflow
@@ -235,6 +235,13 @@ def mcp_command(
     ] = "stdio",
     host: Annotated[str, typer.Option(help="Interface for streamable-http.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port for streamable-http.")] = 8080,
+    allow_unauthenticated: Annotated[
+        bool,
+        typer.Option(
+            help="Listen beyond loopback without a credential: only inside a container whose "
+            "port nothing but a gateway reaches (Archestra's MCP runtime)."
+        ),
+    ] = False,
 ) -> None:
     """Serve a workflow as an MCP server (one tool): over stdio for desktop MCP clients, or
     over streamable HTTP. TARGET is a spec file or a stored server's id."""
@@ -252,9 +259,11 @@ def mcp_command(
         stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
     if transport == "streamable-http":
-        _guard_bind(resolved, host)
+        if not allow_unauthenticated:
+            _guard_bind(resolved, host)
         ensure_port_free(host, port)
-        run_async(_serve_http(resolved, namespace, host, port))
+        open_ = allow_unauthenticated or is_loopback(host)
+        run_async(_serve_http(resolved, namespace, host, port, require_key=not open_))
     else:
         run_async(_serve_stdio(resolved, namespace))
 
@@ -283,19 +292,10 @@ def _config_for(
     return client_config(where, target.workflow, client)
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def _guard_bind(target: _Target, host: str) -> None:
     """Listening beyond loopback needs a credential on every request: a stored server's MCP
     keys, or an OAuth issuer."""
-    if _is_loopback(host):
+    if is_loopback(host):
         return
     settings = get_settings()
     if target.server_id is None and not settings.mcp_oauth_issuer:
@@ -440,9 +440,12 @@ def _load_inline() -> Workflow:
     return workflow
 
 
-async def _serve_http(target: _Target, namespace: str | None, host: str, port: int) -> None:
+async def _serve_http(
+    target: _Target, namespace: str | None, host: str, port: int, *, require_key: bool
+) -> None:
     """The workflow at http://HOST:PORT/mcp (stateless streamable HTTP), until stopped; a new
-    version is served from the next request on."""
+    version is served from the next request on. ``require_key``: every request must carry a
+    credential (listening beyond loopback)."""
     import uvicorn
     from starlette.responses import JSONResponse
     from starlette.types import Receive, Scope, Send
@@ -456,7 +459,7 @@ async def _serve_http(target: _Target, namespace: str | None, host: str, port: i
         if serving.store is not None and target.server_id is not None:
             store, server_id = serving.store, target.server_id
             keys = ServerKeys(lambda: store.sessions, lambda _endpoint: server_id)
-        access = McpAccess.from_settings(settings, keys, require_all=not _is_loopback(host))
+        access = McpAccess.from_settings(settings, keys, require_all=require_key)
         mount = McpMount(security=transport_security(settings), access=access)
 
         def put() -> None:
