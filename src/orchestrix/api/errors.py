@@ -1,4 +1,6 @@
-"""Every error the API answers is JSON ``{error, details}``: mapped here, once.
+"""Every error the API answers is JSON ``{error, details}``: mapped here, once (the body,
+the 500 handler and the middleware that keeps the connection usable are the HTTP edge's,
+:mod:`orchestrix.runtime.rest`, shared with the host).
 
 Orchestrix errors carry their status; FastAPI's request validation answers 422 with the fields;
 unknown routes (404), wrong methods (405) and anything unexpected (500) use the same body.
@@ -14,9 +16,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orchestrix.errors import OrchestrixError
+from orchestrix.runtime.rest import UnexpectedErrors, error_response, unexpected_error
 
 log = logging.getLogger("orchestrix.api")
 
@@ -50,12 +52,6 @@ class Unavailable(OrchestrixError):
 
     status = 503
     code = "unavailable"
-
-
-def error_response(
-    status: int, message: str, details: Any = None, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse({"error": message, "details": details}, status_code=status, headers=headers)
 
 
 def validation_details(errors: Any) -> list[dict[str, Any]]:
@@ -111,47 +107,11 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, message, details, dict(exc.headers or {}))
 
 
-async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected error", exc_info=exc)
-    return error_response(500, "Internal server error", {"type": type(exc).__name__})
-
-
-class UnexpectedErrors:
-    """Answers an unexpected exception with a 500 JSON body and keeps the connection usable.
-
-    Starlette's outermost handler also answers 500, but then re-raises, and the server drops
-    the keep-alive connection; this one, inside it, does not.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception as exc:
-            if started:
-                raise
-            response = await _unexpected(Request(scope), exc)
-            await response(scope, receive, send)
-
-
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OrchestrixError, _orchestrix_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_exception_handler(Exception, unexpected_error)
 
 
 #: Error answers every route documents (FastAPI's own 422 schema is replaced by this one).
@@ -166,3 +126,17 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         422: "The request or the spec is not valid",
     }.items()
 }
+
+
+__all__ = [
+    "ERROR_RESPONSES",
+    "BadRequest",
+    "ErrorBody",
+    "PayloadTooLarge",
+    "RequestInvalid",
+    "Unavailable",
+    "UnexpectedErrors",
+    "error_response",
+    "install_error_handlers",
+    "validation_details",
+]
