@@ -47,6 +47,7 @@ from orchestrix.spec.models import Workflow
 if TYPE_CHECKING:
     from anyio.abc import TaskGroup
     from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+    from mcp.server.transport_security import TransportSecuritySettings
 
     from orchestrix.api.runner import Runner
     from orchestrix.runtime.executor import ExecutionResult
@@ -292,10 +293,16 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _inline(target: _Target) -> bool:
+    """The spec came in ORCHESTRIX_SPEC: Archestra's MCP runtime started this process in its
+    container, behind the platform's gateway, which authenticates and routes the callers."""
+    return target.spec is None and target.server_id is None
+
+
 def _guard_bind(target: _Target, host: str) -> None:
     """Listening beyond loopback needs a credential on every request: a stored server's MCP
-    keys, or an OAuth issuer."""
-    if _is_loopback(host):
+    keys, or an OAuth issuer (an inline spec is the platform gateway's to guard)."""
+    if _is_loopback(host) or _inline(target):
         return
     settings = get_settings()
     if target.server_id is None and not settings.mcp_oauth_issuer:
@@ -308,6 +315,19 @@ def _guard_bind(target: _Target, host: str) -> None:
             "note: requests are accepted only for Host names in ORCHESTRIX_MCP_ALLOWED_HOSTS "
             "(and loopback); set it to the name clients use"
         )
+
+
+def _http_security(target: _Target, host: str) -> TransportSecuritySettings:
+    """Loopback names (and the configured ones); inside the platform's container, where the
+    gateway reaches this process by a service name, every Host unless some are configured."""
+    from mcp.server.transport_security import TransportSecuritySettings
+
+    from orchestrix.runtime.mcp import transport_security
+
+    settings = get_settings()
+    if _inline(target) and not _is_loopback(host) and not settings.mcp_allowed_hosts:
+        return TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    return transport_security(settings)
 
 
 #: Seconds between two looks at the store (or the spec file) for a new version.
@@ -447,7 +467,7 @@ async def _serve_http(target: _Target, namespace: str | None, host: str, port: i
     from starlette.responses import JSONResponse
     from starlette.types import Receive, Scope, Send
 
-    from orchestrix.runtime.mcp import McpAccess, McpMount, transport_security
+    from orchestrix.runtime.mcp import McpAccess, McpMount
     from orchestrix.store.mcp_keys import ServerKeys
 
     settings = get_settings()
@@ -456,8 +476,9 @@ async def _serve_http(target: _Target, namespace: str | None, host: str, port: i
         if serving.store is not None and target.server_id is not None:
             store, server_id = serving.store, target.server_id
             keys = ServerKeys(lambda: store.sessions, lambda _endpoint: server_id)
-        access = McpAccess.from_settings(settings, keys, require_all=not _is_loopback(host))
-        mount = McpMount(security=transport_security(settings), access=access)
+        open_bind = not _is_loopback(host) and not _inline(target)
+        access = McpAccess.from_settings(settings, keys, require_all=open_bind)
+        mount = McpMount(security=_http_security(target, host), access=access)
 
         def put() -> None:
             mount.put("workflow", serving.workflow, serving.run, version=serving.version)
