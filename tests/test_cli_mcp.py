@@ -417,7 +417,7 @@ async def test_config_url_for_a_deployed_agent_with_its_key(tmp_path: Path) -> N
     claude = json.loads(given.stdout)["mcpServers"]["signup_api"]
     assert claude["command"] == "npx"
     assert claude["args"][:3] == ["-y", "mcp-remote", "http://127.0.0.1:8000/agents/agt_x/mcp"]
-    assert claude["env"] == {"ORCHESTRIX_MCP_AUTH": "Bearer orxk_mine"}
+    assert claude["env"] == {"AUTH_HEADER": "Bearer orxk_mine"}
     cursor = orchestrix(
         "mcp",
         server_id,

@@ -158,8 +158,8 @@ def url_config(name: str, url: str, key: str | None, client: Client = "claude") 
         args = ["-y", "mcp-remote", url]
         env: dict[str, str] = {}
         if key:
-            args += ["--header", "Authorization:${ORCHESTRIX_MCP_AUTH}"]
-            env["ORCHESTRIX_MCP_AUTH"] = f"Bearer {key}"
+            args += ["--header", "Authorization:${AUTH_HEADER}"]
+            env["AUTH_HEADER"] = f"Bearer {key}"
         entry: dict[str, Any] = {"command": "npx", "args": args}
         if env:
             entry["env"] = env
