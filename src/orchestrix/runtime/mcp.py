@@ -228,18 +228,20 @@ class McpMount:
 
     # -- requests -----------------------------------------------------------------------------
 
-    async def _refused(self, endpoint: _Endpoint, scope: Scope) -> Response | None:
-        """Why the request may not reach the endpoint (rebinding, no credential), or None."""
+    async def _refused(self, endpoint: _Endpoint, scope: Scope) -> Response | bool:
+        """Why the request may not reach the endpoint (rebinding, no credential): the answer
+        to send; else whether it carried a credential that was checked (and so consumed)."""
         if self._guard is not None:
             # The SDK checks again; checking first keeps a 401 from echoing a forged Host.
             denied = await self._guard.validate_request(Request(scope), is_post=False)
             if denied is not None:
                 return denied
         if endpoint.api_keys is not None:
-            return _authorize(scope, endpoint.api_keys, self.access)
+            refused = _authorize(scope, endpoint.api_keys, self.access)
+            return refused if refused is not None else True
         if self.access is not None:
             return await self.access.check(endpoint.key, scope)
-        return None
+        return False
 
     async def handle(self, key: str, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer one streamable HTTP request for ``key`` (an ASGI call)."""
@@ -247,13 +249,11 @@ class McpMount:
         if endpoint is None:
             await _problem(404, "No MCP server is mounted here", {"key": key})(scope, receive, send)
             return
-        denied = await self._refused(endpoint, scope)
-        if denied is not None:
-            await denied(scope, receive, send)
+        decision = await self._refused(endpoint, scope)
+        if isinstance(decision, Response):
+            await decision(scope, receive, send)
             return
-        if endpoint.api_keys is not None or (
-            self.access is not None and await self.access.needed(endpoint.key)
-        ):
+        if decision:
             scope = _without_authorization(scope)
         if scope.get("method") != "POST":
             # Stateless: no session to resume or delete and no stream for server messages.
