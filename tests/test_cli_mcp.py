@@ -213,10 +213,10 @@ async def test_an_edit_through_the_api_is_served_and_announced_over_stdio(
             async with Client(
                 stdio_server(sid, tmp_path), mode=mode, message_handler=on_message
             ) as client:
-                assert client.initialize_result is not None
-                capabilities = client.initialize_result.capabilities
+                capabilities = client.server_capabilities
                 assert capabilities.tools is not None and capabilities.tools.list_changed is True
-                assert client.initialize_result.server_info.version == "1"
+                if mode == "legacy":  # serverInfo: the workflow's version, not Orchestrix's
+                    assert client.server_info is not None and client.server_info.version == "1"
                 first = await client.call_tool(
                     "signup_api", {"email": "a@example.com", "password": PASSWORD}
                 )
@@ -417,7 +417,7 @@ async def test_config_url_for_a_deployed_agent_with_its_key(tmp_path: Path) -> N
     claude = json.loads(given.stdout)["mcpServers"]["signup_api"]
     assert claude["command"] == "npx"
     assert claude["args"][:3] == ["-y", "mcp-remote", "http://127.0.0.1:8000/agents/agt_x/mcp"]
-    assert claude["env"] == {"ORCHESTRIX_MCP_AUTH": "Bearer orxk_mine"}
+    assert claude["env"] == {"AUTH_HEADER": "Bearer orxk_mine"}
     cursor = orchestrix(
         "mcp",
         server_id,
@@ -463,3 +463,76 @@ def test_an_open_interface_needs_a_credential(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "would let any machine call the tool" in result.stderr
+
+
+@pytest.mark.timeout(300)
+async def test_streamable_http_serves_edits_and_demands_the_servers_key(tmp_path: Path) -> None:
+    import httpx2
+
+    from tests.runtime.test_mcp_http import client_with_headers
+    from tests.servers import LOOPBACK, free_port
+
+    server_id = await stored_signup(tmp_path)
+    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    async with Store.open(settings) as store:
+        _, key = await store.mcp_keys.create(server_id, "http")
+        await store.mcp_keys.set_required(server_id, True)
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "orchestrix",
+            "mcp",
+            server_id,
+            "--transport",
+            "streamable-http",
+            "--host",
+            LOOPBACK,
+            "--port",
+            str(port),
+        ],
+        env=clean_env(tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://{LOOPBACK}:{port}/mcp"
+    try:
+        import anyio
+
+        with anyio.fail_after(60):
+            while True:
+                try:
+                    async with httpx2.AsyncClient() as http:
+                        answer = await http.post(url, json={})
+                    break
+                except httpx2.TransportError:
+                    await anyio.sleep(0.2)
+        assert answer.status_code == 401
+        assert "resource_metadata=" in answer.headers["www-authenticate"]
+        auth = {"Authorization": f"Bearer {key}"}
+        async with client_with_headers(url, auth) as client:
+            first = await client.call_tool(
+                "signup_api", {"email": "h@example.com", "password": PASSWORD}
+            )
+            assert (
+                first.structured_content is not None and "welcome" not in first.structured_content
+            )
+            async with Store.open(settings) as store:
+                await store.servers.save(
+                    server_id,
+                    "owner_1",
+                    name="Signup API",
+                    description="",
+                    spec=_edited_signup(),
+                    summary="edited",
+                )
+            second = await client.call_tool(
+                "signup_api", {"email": "i@example.com", "password": PASSWORD}
+            )
+            assert second.structured_content is not None
+            assert second.structured_content["welcome"] == "v2"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

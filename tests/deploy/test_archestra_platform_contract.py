@@ -251,7 +251,6 @@ async def test_streamable_http_transport_registers_port_path_and_image(
         "streamable-http",
         "--host",
         "0.0.0.0",
-        "--allow-unauthenticated",
         "--port",
         "9123",
     ]

@@ -214,3 +214,83 @@ async def test_errors_raised_by_the_run_become_tool_errors() -> None:
         assert result.is_error is True
         assert "secret internals" not in result.content[0].text  # type: ignore[union-attr]
         assert result.meta is not None and result.meta[STATUS_META_KEY] == 500
+
+
+# --- outputSchema, arguments, 204 and serverInfo ----------------------------------------------
+
+
+def test_the_output_schema_covers_every_answer_and_the_error_shape() -> None:
+    from jsonschema import Draft202012Validator
+
+    from orchestrix.runtime.mcp_tools import output_schema
+
+    schema = output_schema(SIGNUP)
+    Draft202012Validator.check_schema(schema)
+    check = Draft202012Validator(schema)
+    assert check.is_valid({"id": "u1", "email": "a@b.co", "token": "x.y.z"})
+    assert check.is_valid({"error": "A user with this email already exists", "details": None})
+    assert not check.is_valid({"token": "x.y.z"})  # neither a signup answer nor an error
+    assert not check.is_valid({"error": 42})
+
+    empty = graph(
+        "Forget Me",
+        {"id": "input", "type": "input"},
+        {"id": "response", "type": "response", "config": {"status": 204}},
+    )
+    assert Draft202012Validator(output_schema(empty)).is_valid({})
+    assert output_schema(ECHO) == {"type": "object"}  # the body is an expression: any object
+
+
+async def test_arguments_are_checked_against_the_input_schema_without_a_validation_step(
+    services: Services,
+) -> None:
+    strict = Workflow.model_validate(
+        {
+            "name": "Echo Strict",
+            "inputSchema": {
+                "type": "object",
+                "required": ["text"],
+                "properties": {"text": {"type": "string", "maxLength": 5}},
+            },
+            "tools": ECHO.to_wire()["tools"],
+        }
+    )
+    assert all(t.type != "validation" for t in strict.tools)
+    ran: list[dict[str, Any]] = []
+    real = run_with_services(Executor(strict), services, namespace=unique_namespace())
+
+    async def run(arguments: dict[str, Any], headers: dict[str, str]) -> ExecutionResult:
+        ran.append(arguments)
+        return await real(arguments, headers)
+
+    async with Client(build_server(strict, run)) as client:
+        long = await client.call_tool("echo_strict", {"text": "far too long"})
+        assert long.is_error is True
+        assert long.meta is not None and long.meta[STATUS_META_KEY] == 400
+        assert long.structured_content is not None
+        assert long.structured_content["details"][0]["field"] == "text"
+        missing = await client.call_tool("echo_strict", {})
+        assert missing.is_error is True
+        assert ran == []  # the graph never ran on arguments that break its schema
+        ok = await client.call_tool("echo_strict", {"text": "hi"})
+        assert ok.structured_content == {"said": "hi"}
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_204_has_no_text_and_server_info_is_the_workflow_version(
+    services: Services, mode: str
+) -> None:
+    empty = graph(
+        "Forget Me",
+        {"id": "input", "type": "input"},
+        {"id": "response", "type": "response", "config": {"status": 204}},
+    )
+    run = run_with_services(Executor(empty), services, namespace=unique_namespace())
+    async with Client(build_server(empty, run, version="7"), mode=mode) as client:
+        result = await client.call_tool("forget_me", {})
+        assert result.is_error is False
+        assert result.content == []  # not the text "null"
+        assert result.structured_content == {}
+        assert result.meta is not None and result.meta[STATUS_META_KEY] == 204
+        if mode == "legacy":
+            assert client.server_info is not None and client.server_info.version == "7"

@@ -57,3 +57,13 @@ def test_the_shown_error_is_what_the_adapter_builds() -> None:
         **shown,
         "resultType": "complete",
     }
+
+
+def test_the_settings_the_page_names_exist() -> None:
+    import re
+
+    from orchestrix.settings import Settings
+
+    named = set(re.findall(r"ORCHESTRIX_(MCP_[A-Z_]+)", PAGE))
+    assert named >= {"MCP_ALLOWED_HOSTS", "MCP_ALLOWED_ORIGINS", "MCP_OAUTH_ISSUER"}
+    assert {n.lower() for n in named} <= set(Settings.model_fields)

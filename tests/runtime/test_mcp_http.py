@@ -180,7 +180,8 @@ async def test_a_call_running_on_a_replaced_version_finishes_on_it(host: McpHost
             if wait:
                 started.set()
                 await anyio.to_thread.run_sync(release.wait, 20)
-            return ExecutionResult(200, {"version": text})
+            # A body of the shape signup answers (clients check it against outputSchema).
+            return ExecutionResult(200, {"id": text, "email": "v@example.com", "token": "t"})
 
         return run
 
@@ -199,9 +200,9 @@ async def test_a_call_running_on_a_replaced_version_finishes_on_it(host: McpHost
             host.mount.put("srv", SIGNUP, answering("v2", wait=False))
             async with Client(url) as client:
                 new = await client.call_tool("signup_api", signup_args("v@example.com"))
-            assert new.structured_content == {"version": "v2"}
+            assert new.structured_content is not None and new.structured_content["id"] == "v2"
             release.set()
-        assert results["old"].structured_content == {"version": "v1"}
+        assert results["old"].structured_content["id"] == "v1"
 
 
 async def test_an_api_key_is_required_before_any_tool_runs(host: McpHost) -> None:
@@ -249,7 +250,7 @@ async def test_the_api_key_is_not_passed_to_the_workflow(host: McpHost) -> None:
 
     async def run(_arguments: dict[str, Any], headers: dict[str, str]) -> ExecutionResult:
         seen.append(headers)
-        return ExecutionResult(200, {})
+        return ExecutionResult(200, {"id": "u", "email": "v@example.com", "token": "t"})
 
     host.mount.put("srv", SIGNUP, run, api_keys=["secret-key"])
     with running(host) as base:

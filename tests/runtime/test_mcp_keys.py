@@ -158,3 +158,32 @@ async def test_serve_mcp_endpoints_need_a_credential_in_tokens_mode(
         key = c.post(f"/mcp/servers/{sid}/mcp-keys", json={}, headers=bearer(ada)).json()["key"]
         async with client_with_headers(url, bearer(key)) as client:  # or one of its MCP keys
             assert (await client.list_tools()).tools[0].name == "signup_api"
+
+
+async def test_the_standalone_host_demands_the_key_and_refuses_rebinding(tmp_path: Path) -> None:
+    from tests.host.helpers import auth, host_settings, running_host, wire
+
+    settings = host_settings(tmp_path)
+    request = wire("signup")
+    server_id = request["metadata"]["serverId"]
+    with running_host(settings) as base:
+        async with httpx2.AsyncClient(base_url=base) as http:
+            created = await http.post("/mcp/agents", json=request, headers=auth())
+            assert created.status_code == 201, created.text
+            mcp_url = created.json()["mcpEndpoint"]
+            assert (await post_init(mcp_url)).status_code == 200  # open until the server says
+            async with Store.open(settings) as store:  # the control plane, same database
+                _, key = await store.mcp_keys.create(server_id, "agent")
+                await store.mcp_keys.set_required(server_id, True)
+            refused = await post_init(mcp_url)
+            assert refused.status_code == 401
+            pointer = refused.headers["www-authenticate"].split('resource_metadata="')[1]
+            document = await http.get(pointer.split('"')[0])
+            assert document.status_code == 200 and document.json()["resource"] == mcp_url
+            rebound = await http.post(
+                mcp_url, json=INIT, headers={**ACCEPT, **bearer(key), "Host": "attacker.example"}
+            )
+            assert rebound.status_code == 421
+        async with client_with_headers(mcp_url, bearer(key)) as client:
+            result = await client.call_tool("signup_api", args("host@example.com"))
+            assert result.is_error is False, result.content

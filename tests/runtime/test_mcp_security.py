@@ -89,6 +89,9 @@ async def test_a_rebinding_request_is_refused_before_anything_runs(
             # A loopback client with no Origin (a desktop client, the SDK) still gets in.
             fine = await http.post(f"{base}/srv/mcp", json=INIT, headers=ACCEPT)
             assert fine.status_code == 200
+        with pytest.raises(Exception):  # noqa: B017 - the SDK client reports the refusal its way
+            async with client_with_headers(f"{base}/srv/mcp", headers) as client:
+                await client.call_tool("signup_api", signup_args("bound@example.com"))
     found = await _stored(settings, ns, "bound@example.com")
     assert found is None  # the signup never ran
 
@@ -280,7 +283,7 @@ async def test_access_tokens_of_the_configured_issuer_open_the_endpoint(
                 assert await status(idp.sign(resource, key=other_key)) == 401  # not its key
                 forged = jwt.encode(
                     {"iss": idp.base, "aud": resource, "exp": int(time.time()) + 60},
-                    "guess",
+                    "a guess at a shared secret, 32 bytes or more",
                     algorithm="HS256",
                     headers={"kid": idp.kid},
                 )
@@ -334,8 +337,9 @@ def slow_then_insert(url: str) -> Workflow:
     )
 
 
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
 async def test_a_client_that_disconnects_stops_the_graph_before_its_next_step(
-    settings: Settings,
+    settings: Settings, mode: str
 ) -> None:
     upstream = SlowUpstream()
     ns = unique_namespace()
@@ -343,21 +347,12 @@ async def test_a_client_that_disconnects_stops_the_graph_before_its_next_step(
         host = secured(settings)
         host.put("srv", slow_then_insert(f"{peer}/slow"), ns)
         with serve_asgi(host.app) as base:
-            body = {
-                "jsonrpc": "2.0",
-                "id": 2,
-                "method": "tools/call",
-                "params": {"name": "slow_then_insert", "arguments": {"tag": "gone"}},
-            }
-
-            async def leave_early() -> None:
-                async with httpx2.AsyncClient() as http:
-                    await http.post(f"{base}/srv/mcp", json=body, headers=ACCEPT)
-
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(leave_early)
-                await anyio.to_thread.run_sync(upstream.arrived.wait, 30)
-                tg.cancel_scope.cancel()  # the client goes away mid-step
+            async with Client(f"{base}/srv/mcp", mode=mode) as client:
+                assert (await client.list_tools()).tools[0].name == "slow_then_insert"
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(client.call_tool, "slow_then_insert", {"tag": "gone"})
+                    await anyio.to_thread.run_sync(upstream.arrived.wait, 30)
+                    tg.cancel_scope.cancel()  # the client gives up mid-step: its request closes
             # The call ends while the upstream still holds its step: it was cancelled there,
             # so the insert after it cannot run (a call still waiting would keep inflight 1).
             with anyio.fail_after(30):

@@ -47,6 +47,7 @@ from orchestrix.spec.models import Workflow
 if TYPE_CHECKING:
     from anyio.abc import TaskGroup
     from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+    from mcp.server.transport_security import TransportSecuritySettings
 
     from orchestrix.api.runner import Runner
     from orchestrix.runtime.executor import ExecutionResult
@@ -157,8 +158,8 @@ def url_config(name: str, url: str, key: str | None, client: Client = "claude") 
         args = ["-y", "mcp-remote", url]
         env: dict[str, str] = {}
         if key:
-            args += ["--header", "Authorization:${ORCHESTRIX_MCP_AUTH}"]
-            env["ORCHESTRIX_MCP_AUTH"] = f"Bearer {key}"
+            args += ["--header", "Authorization:${AUTH_HEADER}"]
+            env["AUTH_HEADER"] = f"Bearer {key}"
         entry: dict[str, Any] = {"command": "npx", "args": args}
         if env:
             entry["env"] = env
@@ -235,13 +236,6 @@ def mcp_command(
     ] = "stdio",
     host: Annotated[str, typer.Option(help="Interface for streamable-http.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port for streamable-http.")] = 8080,
-    allow_unauthenticated: Annotated[
-        bool,
-        typer.Option(
-            help="Listen beyond loopback without a credential: only inside a container whose "
-            "port nothing but a gateway reaches (Archestra's MCP runtime)."
-        ),
-    ] = False,
 ) -> None:
     """Serve a workflow as an MCP server (one tool): over stdio for desktop MCP clients, or
     over streamable HTTP. TARGET is a spec file or a stored server's id."""
@@ -259,11 +253,9 @@ def mcp_command(
         stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
     if transport == "streamable-http":
-        if not allow_unauthenticated:
-            _guard_bind(resolved, host)
+        _guard_bind(resolved, host)
         ensure_port_free(host, port)
-        open_ = allow_unauthenticated or is_loopback(host)
-        run_async(_serve_http(resolved, namespace, host, port, require_key=not open_))
+        run_async(_serve_http(resolved, namespace, host, port))
     else:
         run_async(_serve_stdio(resolved, namespace))
 
@@ -292,10 +284,16 @@ def _config_for(
     return client_config(where, target.workflow, client)
 
 
+def _inline(target: _Target) -> bool:
+    """The spec came in ORCHESTRIX_SPEC: Archestra's MCP runtime started this process in its
+    container, behind the platform's gateway, which authenticates and routes the callers."""
+    return target.spec is None and target.server_id is None
+
+
 def _guard_bind(target: _Target, host: str) -> None:
     """Listening beyond loopback needs a credential on every request: a stored server's MCP
-    keys, or an OAuth issuer."""
-    if is_loopback(host):
+    keys, or an OAuth issuer (an inline spec is the platform gateway's to guard)."""
+    if is_loopback(host) or _inline(target):
         return
     settings = get_settings()
     if target.server_id is None and not settings.mcp_oauth_issuer:
@@ -308,6 +306,19 @@ def _guard_bind(target: _Target, host: str) -> None:
             "note: requests are accepted only for Host names in ORCHESTRIX_MCP_ALLOWED_HOSTS "
             "(and loopback); set it to the name clients use"
         )
+
+
+def _http_security(target: _Target, host: str) -> TransportSecuritySettings:
+    """Loopback names (and the configured ones); inside the platform's container, where the
+    gateway reaches this process by a service name, every Host unless some are configured."""
+    from mcp.server.transport_security import TransportSecuritySettings
+
+    from orchestrix.runtime.mcp import transport_security
+
+    settings = get_settings()
+    if _inline(target) and not is_loopback(host) and not settings.mcp_allowed_hosts:
+        return TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    return transport_security(settings)
 
 
 #: Seconds between two looks at the store (or the spec file) for a new version.
@@ -440,17 +451,14 @@ def _load_inline() -> Workflow:
     return workflow
 
 
-async def _serve_http(
-    target: _Target, namespace: str | None, host: str, port: int, *, require_key: bool
-) -> None:
+async def _serve_http(target: _Target, namespace: str | None, host: str, port: int) -> None:
     """The workflow at http://HOST:PORT/mcp (stateless streamable HTTP), until stopped; a new
-    version is served from the next request on. ``require_key``: every request must carry a
-    credential (listening beyond loopback)."""
+    version is served from the next request on."""
     import uvicorn
     from starlette.responses import JSONResponse
     from starlette.types import Receive, Scope, Send
 
-    from orchestrix.runtime.mcp import McpAccess, McpMount, transport_security
+    from orchestrix.runtime.mcp import McpAccess, McpMount
     from orchestrix.store.mcp_keys import ServerKeys
 
     settings = get_settings()
@@ -459,8 +467,9 @@ async def _serve_http(
         if serving.store is not None and target.server_id is not None:
             store, server_id = serving.store, target.server_id
             keys = ServerKeys(lambda: store.sessions, lambda _endpoint: server_id)
-        access = McpAccess.from_settings(settings, keys, require_all=require_key)
-        mount = McpMount(security=transport_security(settings), access=access)
+        open_bind = not is_loopback(host) and not _inline(target)
+        access = McpAccess.from_settings(settings, keys, require_all=open_bind)
+        mount = McpMount(security=_http_security(target, host), access=access)
 
         def put() -> None:
             mount.put("workflow", serving.workflow, serving.run, version=serving.version)

@@ -165,7 +165,6 @@ def launch(config: PlatformConfig) -> tuple[str, list[str]]:
             "streamable-http",
             "--host",
             "0.0.0.0",  # inside the runtime's container: its port is the service
-            "--allow-unauthenticated",  # the gateway is the only client of the container's port
             "--port",
             str(config.http_port),
         ]

@@ -270,20 +270,21 @@ class McpAccess:
             return True
         return self.keys is not None and await self.keys.required(endpoint)
 
-    async def check(self, endpoint: str, scope: Scope) -> Response | None:
-        """None when the request may go on (its credential is then consumed); else the 401."""
+    async def check(self, endpoint: str, scope: Scope) -> Response | bool:
+        """The 401 to answer; else whether a credential was needed (and so consumed: the
+        caller drops the ``Authorization`` header before the workflow sees the request)."""
         if not await self.needed(endpoint):
-            return None
+            return False
         token = bearer(scope)
         if token is None:
             return challenge(scope, self.public_url, given=False)
         if self.keys is not None and await self.keys.authenticate(endpoint, token):
-            return None
+            return True
         if self.oauth is not None:
             base = public_base(scope, self.public_url)
             audiences = [base + full_path(scope), base, base + "/"]
             if await self.oauth.verify(token, audiences) is not None:
-                return None
+                return True
         return challenge(scope, self.public_url, given=True)
 
 

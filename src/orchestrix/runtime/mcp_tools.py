@@ -134,8 +134,18 @@ def _value_schema(value: Any) -> dict[str, Any]:
     if isinstance(value, list):
         return {"type": "array"}
     if isinstance(value, dict):
-        return {"type": "object", "properties": {k: _value_schema(v) for k, v in value.items()}}
+        return _object_schema(value)
     return {}
+
+
+def _object_schema(body: dict[str, Any]) -> dict[str, Any]:
+    """A body object as written: every key is there (an expression that finds nothing
+    renders ``null``, it does not drop the key); values are what the spec can tell."""
+    return {
+        "type": "object",
+        "required": list(body),
+        "properties": {k: _value_schema(v) for k, v in body.items()},
+    }
 
 
 def _body_schema(status: Any, body: Any) -> dict[str, Any]:
@@ -143,8 +153,7 @@ def _body_schema(status: Any, body: Any) -> dict[str, Any]:
     if status == 204 or body is None:
         return EMPTY_SCHEMA
     if isinstance(body, dict):
-        # Keys are listed, not required: an expression may render a field as missing.
-        return {"type": "object", "properties": {k: _value_schema(v) for k, v in body.items()}}
+        return _object_schema(body)
     if isinstance(body, str) and _whole_expression(body):
         return _ANY_OBJECT  # a dict as is, or anything else wrapped in {"result": ...}
     return {"type": "object", "required": ["result"], "properties": {"result": _value_schema(body)}}
