@@ -197,7 +197,7 @@ async def test_an_edit_through_the_api_is_served_and_announced_over_stdio(
     from orchestrix.api import create_app
     from tests.servers import serve_asgi
 
-    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    settings = make_settings(tmp_path)
     announced = anyio.Event()
 
     async def on_message(message: object) -> None:
@@ -379,7 +379,7 @@ def test_config_for_each_client(
 
 async def test_config_url_for_a_deployed_agent_with_its_key(tmp_path: Path) -> None:
     server_id = await stored_signup(tmp_path)
-    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    settings = make_settings(tmp_path)
     not_yet = orchestrix("mcp", server_id, "--config", "--url", data_dir=tmp_path)
     assert not_yet.returncode == 1 and "is not deployed" in not_yet.stderr
     async with Store.open(settings) as store:
@@ -473,7 +473,7 @@ async def test_streamable_http_serves_edits_and_demands_the_servers_key(tmp_path
     from tests.servers import LOOPBACK, free_port
 
     server_id = await stored_signup(tmp_path)
-    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    settings = make_settings(tmp_path)
     async with Store.open(settings) as store:
         _, key = await store.mcp_keys.create(server_id, "http")
         await store.mcp_keys.set_required(server_id, True)
