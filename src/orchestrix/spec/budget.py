@@ -23,7 +23,7 @@ MAX_STEP_VALUE = 4 * MAX_STRING
 MAX_RUN_VALUE = 16 * MAX_STRING
 #: The most expressions one workflow may hold, and their total length.
 MAX_EXPRESSIONS = 2_000
-MAX_EXPRESSION_TEXT = 256 * 1024
+MAX_EXPRESSION_TEXT = 64 * 1024
 #: The most tools one workflow may hold (each runs at most once: the steps of a run).
 MAX_TOOLS = 200
 

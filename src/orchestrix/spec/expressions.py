@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from orchestrix.spec import budget
@@ -559,8 +560,15 @@ class Expression:
         return f"Expression({self.source!r})"
 
 
-def parse(source: str) -> Expression:
+@lru_cache(maxsize=4096)
+def _parsed(source: str) -> Expression:
+    """Parse once per distinct source: the static checks, the executor and the MCP side all
+    compile the same spec, and an :class:`Expression` never changes once parsed."""
     return Expression(source)
+
+
+def parse(source: str) -> Expression:
+    return _parsed(source) if isinstance(source, str) else Expression(source)
 
 
 def parse_guard(source: str) -> Expression:
@@ -570,7 +578,7 @@ def parse_guard(source: str) -> Expression:
         text = text[2:-2].strip()
     if not text:
         raise ExpressionError("empty guard expression", source, 0)
-    return Expression(text)
+    return _parsed(text)
 
 
 # --- templates: config values with {{ }} inside --------------------------------------------
@@ -600,7 +608,7 @@ def _split_template(text: str) -> list[str | Expression]:
         if not inner:
             raise ExpressionError("empty '{{ }}'", text, start)
         try:
-            parts.append(Expression(inner))
+            parts.append(_parsed(inner))
         except ExpressionError as e:
             raw = text[start + 2 : end]
             offset = start + 2 + len(raw) - len(raw.lstrip())

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from orchestrix.errors import SpecError
 from orchestrix.spec.models import Workflow
+from orchestrix.spec.values import value_size
 
 
 def pydantic_problems(error: ValidationError, prefix: str = "") -> list[dict[str, Any]]:
@@ -59,14 +60,53 @@ def syntax_problem(error: yaml.YAMLError | json.JSONDecodeError) -> str:
     return what
 
 
-def loads_workflow(text: str, *, fmt: str = "yaml") -> Workflow:
-    """Parse YAML (a superset of JSON) or JSON text into a workflow."""
+#: The largest spec accepted, counted once parsed (as JSON text would be).
+MAX_SPEC_BYTES = 1024 * 1024
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _refuse_shared(data: Any) -> None:
+    """A YAML alias (``*name``) makes a node appear twice: a few hundred bytes of aliases
+    expand to gigabytes once walked. Specs need none, so any shared node is refused."""
+    seen: set[int] = set()
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict | list):
+            if id(item) in seen:
+                raise SpecError(
+                    "The spec uses YAML aliases (*name), which are not allowed in a spec",
+                    [{"path": "", "message": "write the repeated value out instead of *alias"}],
+                )
+            seen.add(id(item))
+            stack.extend(item.values() if isinstance(item, dict) else item)
+
+
+def safe_yaml(text: str) -> Any:
+    """YAML with the safe loader, aliases refused (no alias bomb can expand)."""
+    data = yaml.load(text, Loader=_Loader)  # the C or Python safe loader
+    _refuse_shared(data)
+    return data
+
+
+def loads_workflow(text: str, *, fmt: str = "yaml", max_bytes: int = MAX_SPEC_BYTES) -> Workflow:
+    """Parse YAML (a superset of JSON) or JSON text into a workflow; a document past
+    ``max_bytes`` once parsed is refused."""
     try:
-        data = json.loads(text) if fmt == "json" else yaml.safe_load(text)
+        data = json.loads(text) if fmt == "json" else safe_yaml(text)
     except (yaml.YAMLError, json.JSONDecodeError) as e:
         raise SpecError(
             f"The spec is not valid {fmt.upper()}", [{"path": "", "message": syntax_problem(e)}]
         ) from e
+    except RecursionError as e:
+        raise SpecError(
+            "The spec is nested too deeply", [{"path": "", "message": "too deep"}]
+        ) from e
+    if value_size(data, max_bytes) > max_bytes:
+        raise SpecError(
+            f"The spec is larger than {max_bytes} bytes once parsed",
+            [{"path": "", "message": f"at most {max_bytes} bytes"}],
+        )
     return parse_workflow(data)
 
 
