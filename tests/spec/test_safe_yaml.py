@@ -17,9 +17,7 @@ from orchestrix.spec.io import MAX_SPEC_BYTES, loads_workflow
 def alias_bomb(levels: int = 10) -> str:
     """9**levels strings from a few hundred bytes: each level repeats the one before 9 times."""
     lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-    lines.extend(
-        f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]" for i in range(1, levels)
-    )
+    lines.extend(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]" for i in range(1, levels))
     return "apiVersion: orchestrix/v1\nname: Bomb\nmetadata:\n" + "".join(
         f"  {line}\n" for line in lines
     )

@@ -17,12 +17,14 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     PrimaryKeyConstraint,
     String,
     Table,
     Text,
     event,
+    inspect,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -42,6 +44,8 @@ records = Table(
     Column("data", JSONType, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Grows by one on every update: ``expectVersion`` compares it (compare-and-set).
+    Column("version", Integer, nullable=False, server_default=text("1")),
     Index("ix_orx_records_ns_coll_created", "namespace", "collection", "created_at"),
 )
 
@@ -132,3 +136,13 @@ async def ensure_schema(engine: AsyncEngine) -> None:
         if engine.dialect.name == "postgresql":
             await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
         await conn.run_sync(metadata.create_all, checkfirst=True)
+        await conn.run_sync(_add_missing_columns)
+
+
+def _add_missing_columns(conn: Any) -> None:
+    """Columns added to a table after it was first created (``create_all`` adds none)."""
+    present = {c["name"] for c in inspect(conn).get_columns(records.name)}
+    if "version" not in present:
+        conn.execute(
+            text(f"ALTER TABLE {records.name} ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
+        )

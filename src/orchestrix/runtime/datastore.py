@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import secrets as _secrets
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -36,7 +37,7 @@ from orchestrix.runtime.database import records, unique_keys
 from orchestrix.runtime.database import secrets as secrets_table
 from orchestrix.runtime.where import MAX_NAME, Where, canonical, check_field, json_sql
 
-SYSTEM_FIELDS = ("id", "createdAt", "updatedAt")
+SYSTEM_FIELDS = ("id", "createdAt", "updatedAt", "version")
 MAX_NAMESPACE = 128
 
 
@@ -135,7 +136,47 @@ def _document(row: Any) -> dict[str, Any]:
         **(row.data or {}),
         "createdAt": iso(row.created_at),
         "updatedAt": iso(row.updated_at),
+        "version": int(row.version),
     }
+
+
+def _increments(increment: Any, fields: Mapping[str, Any]) -> dict[str, int | float]:
+    if not isinstance(increment, Mapping):
+        raise ValidationFailed("increment must be an object of field: number", None)
+    out: dict[str, int | float] = {}
+    for key, delta in increment.items():
+        name = check_field(key, "increment")
+        if name in SYSTEM_FIELDS:
+            raise ValidationFailed(f"increment: {name} is set by the store", {"field": name})
+        if name in fields:
+            raise ValidationFailed(f"{name} is both set and incremented; use one", {"field": name})
+        if (
+            not isinstance(delta, int | float)
+            or isinstance(delta, bool)
+            or not math.isfinite(delta)
+        ):
+            raise ValidationFailed(f"increment.{name} must be a finite number", {"field": name})
+        out[name] = delta
+    return out
+
+
+def _apply_increments(
+    data: dict[str, Any], increments: Mapping[str, int | float], collection: str
+) -> None:
+    for name, delta in increments.items():
+        current = data.get(name)
+        if current is None:
+            current = 0
+        if not isinstance(current, int | float) or isinstance(current, bool):
+            raise ValidationFailed(
+                f"{name} of this {singular(collection)} is not a number, so it cannot be "
+                "incremented",
+                {"field": name},
+            )
+        result = current + delta
+        if not math.isfinite(result) or abs(result) > 2**53:
+            raise ValidationFailed(f"{name} would be out of range", {"field": name})
+        data[name] = result
 
 
 @asynccontextmanager
@@ -162,7 +203,11 @@ class SqlDataStore:
         _check_names(namespace, collection)
         condition = self._where.build(namespace, collection, where)
         return select(
-            records.c.id, records.c.data, records.c.created_at, records.c.updated_at
+            records.c.id,
+            records.c.data,
+            records.c.created_at,
+            records.c.updated_at,
+            records.c.version,
         ).where(condition)
 
     def _order(self, sort: str | None, descending: bool) -> list[Any]:
@@ -173,6 +218,8 @@ class SqlDataStore:
             keys = [records.c.updated_at, records.c.created_at]
         elif sort == "id":
             keys = []
+        elif sort == "version":
+            keys = [records.c.version, records.c.created_at]
         else:
             keys = [*self._json.sort_keys(check_field(sort, "sort")), records.c.created_at]
         keys.append(records.c.id)
@@ -234,12 +281,19 @@ class SqlDataStore:
                     data=data,
                     created_at=now,
                     updated_at=now,
+                    version=1,
                 )
             )
             for field in unique_fields:
                 if data.get(field) is not None:
                     await self._claim(conn, namespace, collection, field, data[field], record_id)
-        return {"id": record_id, **data, "createdAt": iso(now), "updatedAt": iso(now)}
+        return {
+            "id": record_id,
+            **data,
+            "createdAt": iso(now),
+            "updatedAt": iso(now),
+            "version": 1,
+        }
 
     async def _claim(
         self,
@@ -273,21 +327,44 @@ class SqlDataStore:
         where: Mapping[str, Any],
         changes: Mapping[str, Any],
         unique: list[str],
+        *,
+        increment: Mapping[str, int | float] | None = None,
+        expect_version: int | None = None,
     ) -> dict[str, Any] | None:
+        """Change the first match in one transaction that holds its row: ``changes`` set
+        fields, ``increment`` adds to numbers (atomically: concurrent increments all count),
+        and ``expect_version`` refuses (409) a record whose version moved on."""
         stmt = self._select(namespace, collection, where).order_by(*self._order(None, False))
         fields = _fields(changes, "changes")
+        increments = _increments(increment or {}, fields)
         unique_fields = _unique_fields(unique)
+        if expect_version is not None and (
+            not isinstance(expect_version, int) or isinstance(expect_version, bool)
+        ):
+            raise ValidationFailed("expectVersion must be a whole number", None)
         async with _writing(self.engine) as conn:
             row = (await conn.execute(stmt.limit(1).with_for_update())).first()
             if row is None:
                 return None
+            if expect_version is not None and row.version != expect_version:
+                raise Conflict(
+                    f"This {singular(collection)} was changed since version {expect_version} "
+                    f"(it is at version {row.version}); read it again and retry",
+                    {"expectedVersion": expect_version, "version": int(row.version)},
+                )
             data = {**(row.data or {}), **fields}
+            _apply_increments(data, increments, collection)
             now = _now()
-            await conn.execute(
-                update(records).where(records.c.id == row.id).values(data=data, updated_at=now)
+            version = int(row.version) + 1
+            result = await conn.execute(
+                update(records)
+                .where(records.c.id == row.id, records.c.version == row.version)
+                .values(data=data, updated_at=now, version=version)
             )
+            if result.rowcount != 1:  # pragma: no cover - the row lock makes this impossible
+                raise Conflict(f"This {singular(collection)} changed during the update", None)
             for field in unique_fields:
-                if field not in fields:
+                if field not in fields and field not in increments:
                     continue
                 await conn.execute(
                     delete(unique_keys).where(
@@ -299,7 +376,13 @@ class SqlDataStore:
                 )
                 if data[field] is not None:
                     await self._claim(conn, namespace, collection, field, data[field], row.id)
-        return {"id": row.id, **data, "createdAt": iso(row.created_at), "updatedAt": iso(now)}
+        return {
+            "id": row.id,
+            **data,
+            "createdAt": iso(row.created_at),
+            "updatedAt": iso(now),
+            "version": version,
+        }
 
     async def delete(
         self, namespace: str, collection: str, where: Mapping[str, Any], *, many: bool = False

@@ -1,6 +1,6 @@
 """``where`` filters of the data store as SQL on the JSON column of ``orx_records``.
 
-A filter maps fields to a value (equality) or to operators (``$ne``, ``$gt``, ``$gte``,
+``id``, ``createdAt``, ``updatedAt`` and ``version`` are columns. A filter maps fields to a value (equality) or to operators (``$ne``, ``$gt``, ``$gte``,
 ``$lt``, ``$lte``, ``$in``). Each dialect reads a field its own way (SQLite
 ``json_extract``/``json_type``, PostgreSQL ``jsonb`` operators) with typed comparisons that
 agree on both databases: ``true`` is not ``1``, ``"1"`` is not ``1``, strings compare by code
@@ -40,6 +40,10 @@ def canonical(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [canonical(v) for v in value]
     return value
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def check_field(field: Any, where: str) -> str:
@@ -241,6 +245,8 @@ class Where:
     def _equals(self, field: str, value: Any) -> ColumnElement[bool]:
         if field == "id":
             return records.c.id == value if isinstance(value, str) else false()
+        if field == "version":
+            return records.c.version == value if _is_whole(value) else false()
         if field in ("createdAt", "updatedAt"):
             if value is None:
                 return false()
@@ -261,6 +267,8 @@ class Where:
             raise ValidationFailed(f"where.{field}.{op} needs a finite number", {"field": field})
         if field == "id":
             return _COMPARE[op](records.c.id, value) if isinstance(value, str) else false()
+        if field == "version":
+            return _COMPARE[op](records.c.version, value) if _is_number(value) else false()
         return self.json.compare(field, op, value)
 
 

@@ -84,8 +84,13 @@ class DataStore(Protocol):
         where: Mapping[str, Any],
         changes: Mapping[str, Any],
         unique: list[str],
+        *,
+        increment: Mapping[str, int | float] | None = None,
+        expect_version: int | None = None,
     ) -> dict[str, Any] | None:
-        """Update the first match; returns it updated, or None. Raises ``Conflict``."""
+        """Update the first match atomically (``increment`` adds to numbers); returns it
+        updated, or None. Raises ``Conflict`` on a taken unique value or, with
+        ``expect_version``, when the record's version moved on."""
         ...
 
     async def delete(
