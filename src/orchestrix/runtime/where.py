@@ -1,7 +1,8 @@
 """``where`` filters of the data store as SQL on the JSON column of ``orx_records``.
 
-``id``, ``createdAt``, ``updatedAt`` and ``version`` are columns. A filter maps fields to a value (equality) or to operators (``$ne``, ``$gt``, ``$gte``,
-``$lt``, ``$lte``, ``$in``). Each dialect reads a field its own way (SQLite
+A filter maps fields to a value (equality) or to operators (``$ne``, ``$gt``, ``$gte``,
+``$lt``, ``$lte``, ``$in``); ``id``, ``createdAt``, ``updatedAt`` and ``version`` are columns,
+every other field is read from the JSON. Each dialect reads a field its own way (SQLite
 ``json_extract``/``json_type``, PostgreSQL ``jsonb`` operators) with typed comparisons that
 agree on both databases: ``true`` is not ``1``, ``"1"`` is not ``1``, strings compare by code
 point. The same per-dialect reading gives the sort keys of a query.
