@@ -159,3 +159,40 @@ async def test_sensitive_by_role_and_schema_hint_whatever_the_name(
     assert result.redact({"x-upstream-auth": "upstream-credential-xyz"}) == {
         "x-upstream-auth": "***"
     }
+
+
+async def test_production_refuses_to_start_without_a_key(tmp_path: Any) -> None:
+    import pytest
+
+    from orchestrix.errors import ConfigurationError
+    from orchestrix.runtime.services import open_services
+    from orchestrix.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, require_encryption_key=True, _env_file=None)  # type: ignore[call-arg]
+    with pytest.raises(ConfigurationError) as refused:
+        async with open_services(settings):
+            pass
+    assert "ORCHESTRIX_ENCRYPTION_KEY is required" in refused.value.message
+    assert not (tmp_path / "encryption.key").exists()
+    keyed = Settings(  # type: ignore[call-arg]
+        data_dir=tmp_path, require_encryption_key=True, encryption_key="k" * 40, _env_file=None
+    )
+    async with open_services(keyed) as services:
+        ns = unique_namespace()
+        key = await services.secrets.get_or_create(ns, "jwt")
+        await services.secrets.replace_named(ns, {"API_KEY": "value-under-key-k"})
+    # the same key in another process reads them back; a different key cannot, and a run
+    # that needs them answers a clean 500 that says why
+    async with open_services(keyed) as services:
+        assert await services.secrets.get_or_create(ns, "jwt") == key
+    other = Settings(data_dir=tmp_path, encryption_key="other", _env_file=None)  # type: ignore[call-arg]
+    spec = {
+        "name": "Reader",
+        "tools": [
+            {"id": "response", "type": "response", "config": {"body": "{{ secrets.API_KEY }}"}}
+        ],
+    }
+    async with open_services(other) as services:
+        result = await Executor(Workflow.model_validate(spec)).run({}, services, namespace=ns)
+    assert result.status == 500
+    assert "cannot be decrypted" in result.body["error"]

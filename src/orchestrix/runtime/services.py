@@ -33,12 +33,14 @@ async def open_services(
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
     )
     limiter = build_limiter(settings)
+    cipher = SecretCipher(settings)
     try:
+        cipher.check()  # a required ORCHESTRIX_ENCRYPTION_KEY that is missing fails at start
         await ensure_schema(engine)
         yield Services(
             settings=settings,
             datastore=SqlDataStore(engine),
-            secrets=SqlSecretStore(engine, SecretCipher(settings)),
+            secrets=SqlSecretStore(engine, cipher),
             mailer=build_mailer(settings, engine),
             limiter=limiter,
             http=http,
