@@ -168,7 +168,9 @@ async def test_production_refuses_to_start_without_a_key(tmp_path: Any) -> None:
     from orchestrix.runtime.services import open_services
     from orchestrix.settings import Settings
 
-    settings = Settings(data_dir=tmp_path, require_encryption_key=True, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        data_dir=tmp_path, require_encryption_key=True, encryption_key=None, _env_file=None
+    )
     with pytest.raises(ConfigurationError) as refused:
         async with open_services(settings):
             pass
@@ -196,3 +198,17 @@ async def test_production_refuses_to_start_without_a_key(tmp_path: Any) -> None:
         result = await Executor(Workflow.model_validate(spec)).run({}, services, namespace=ns)
     assert result.status == 500
     assert "cannot be decrypted" in result.body["error"]
+
+
+def test_the_embedded_default_generates_one_key_file(tmp_path: Any) -> None:
+    import stat
+
+    from orchestrix.runtime.cipher import SecretCipher
+    from orchestrix.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, encryption_key=None, _env_file=None)  # type: ignore[call-arg]
+    token = SecretCipher(settings).encrypt("value-1")
+    key_file = tmp_path / "encryption.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert SecretCipher(settings).decrypt(token) == "value-1"  # a second process reads it
+    assert len(list(tmp_path.iterdir())) == 1  # no temporary file left behind
