@@ -212,3 +212,34 @@ def test_the_embedded_default_generates_one_key_file(tmp_path: Any) -> None:
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert SecretCipher(settings).decrypt(token) == "value-1"  # a second process reads it
     assert len(list(tmp_path.iterdir())) == 1  # no temporary file left behind
+
+
+def test_static_checks_of_secret_references() -> None:
+    from orchestrix.runtime.checks import check_workflow, referenced_secrets
+
+    spec = {
+        "name": "Refs",
+        "inputSchema": {"type": "object", "properties": {"which": {"type": "string"}}},
+        "tools": [
+            {
+                "id": "t",
+                "type": "transform",
+                "config": {
+                    "output": {
+                        "a": "{{ secrets.API_KEY }}",
+                        "b": "{{ secrets[input.which] }}",
+                        "c": "{{ secrets }}",
+                        "d": "{{ secrets['OTHER'] }}",
+                    }
+                },
+            }
+        ],
+    }
+    workflow = Workflow.model_validate(spec)
+    assert referenced_secrets(workflow) == {"API_KEY", "OTHER"}
+    problems = [str(p) for p in check_workflow(workflow, secret_names={"API_KEY"})]
+    assert sum("read by its name" in p for p in problems) == 2
+    assert any("the secret 'OTHER' is not set for this server" in p for p in problems)
+    assert not any("'API_KEY'" in p for p in problems)
+    # without the server's names, only the shape is checked
+    assert len(check_workflow(workflow)) == 2
