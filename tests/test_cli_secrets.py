@@ -32,7 +32,8 @@ def orchestrix(
 
 
 async def _server(data_dir: Path) -> str:
-    settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+    # the data directory's generated key, as the `orchestrix` processes below use
+    settings = Settings(data_dir=data_dir, encryption_key=None, _env_file=None)  # type: ignore[call-arg]
     async with Store.open(settings) as store:
         record = await store.servers.create(
             owner_id="alice",
@@ -45,7 +46,8 @@ async def _server(data_dir: Path) -> str:
 
 
 async def _values(data_dir: Path, server_id: str) -> dict[str, str]:
-    settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+    # the data directory's generated key, as the `orchestrix` processes below use
+    settings = Settings(data_dir=data_dir, encryption_key=None, _env_file=None)  # type: ignore[call-arg]
     async with Store.open(settings) as store:
         return await store.secrets.values(server_id)
 

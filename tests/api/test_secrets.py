@@ -200,3 +200,15 @@ def test_the_host_takes_values_only_on_its_key_protected_channel(tmp_path: Any) 
         without = httpx.put(f"{host}/mcp/agents/{agent}", json=body, headers=auth())
         assert without.status_code == 200  # no secrets key: the values stay
         assert httpx.post(f"{host}/agents/{agent}", json={}).json() == {"keyLength": len(API_KEY)}
+
+
+def test_undeploying_removes_the_agents_copy_of_the_values(
+    any_client: httpx.Client, any_settings: Settings
+) -> None:
+    sid = create_server(any_client, spec=SPEC)["id"]
+    any_client.put(f"/mcp/servers/{sid}/secrets/API_KEY", json={"value": API_KEY, **OWNER})
+    agent_id = any_client.post(f"/mcp/servers/{sid}/deploy", json=OWNER).json()["agentId"]
+    query = f"SELECT value FROM orx_secrets WHERE namespace = '{agent_id}'"
+    assert asyncio.run(_stored_values(any_settings, query))
+    assert any_client.delete(f"/mcp/servers/{sid}/deploy", params=OWNER).status_code == 200
+    assert asyncio.run(_stored_values(any_settings, query)) == []

@@ -159,3 +159,87 @@ async def test_sensitive_by_role_and_schema_hint_whatever_the_name(
     assert result.redact({"x-upstream-auth": "upstream-credential-xyz"}) == {
         "x-upstream-auth": "***"
     }
+
+
+async def test_production_refuses_to_start_without_a_key(tmp_path: Any) -> None:
+    import pytest
+
+    from orchestrix.errors import ConfigurationError
+    from orchestrix.runtime.services import open_services
+    from orchestrix.settings import Settings
+
+    settings = Settings(  # type: ignore[call-arg]
+        data_dir=tmp_path, require_encryption_key=True, encryption_key=None, _env_file=None
+    )
+    with pytest.raises(ConfigurationError) as refused:
+        async with open_services(settings):
+            pass
+    assert "ORCHESTRIX_ENCRYPTION_KEY is required" in refused.value.message
+    assert not (tmp_path / "encryption.key").exists()
+    keyed = Settings(  # type: ignore[call-arg]
+        data_dir=tmp_path, require_encryption_key=True, encryption_key="k" * 40, _env_file=None
+    )
+    async with open_services(keyed) as services:
+        ns = unique_namespace()
+        key = await services.secrets.get_or_create(ns, "jwt")
+        await services.secrets.replace_named(ns, {"API_KEY": "value-under-key-k"})
+    # the same key in another process reads them back; a different key cannot, and a run
+    # that needs them answers a clean 500 that says why
+    async with open_services(keyed) as services:
+        assert await services.secrets.get_or_create(ns, "jwt") == key
+    other = Settings(data_dir=tmp_path, encryption_key="other", _env_file=None)  # type: ignore[call-arg]
+    spec = {
+        "name": "Reader",
+        "tools": [
+            {"id": "response", "type": "response", "config": {"body": "{{ secrets.API_KEY }}"}}
+        ],
+    }
+    async with open_services(other) as services:
+        result = await Executor(Workflow.model_validate(spec)).run({}, services, namespace=ns)
+    assert result.status == 500
+    assert "cannot be decrypted" in result.body["error"]
+
+
+def test_the_embedded_default_generates_one_key_file(tmp_path: Any) -> None:
+    import stat
+
+    from orchestrix.runtime.cipher import SecretCipher
+    from orchestrix.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, encryption_key=None, _env_file=None)  # type: ignore[call-arg]
+    token = SecretCipher(settings).encrypt("value-1")
+    key_file = tmp_path / "encryption.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert SecretCipher(settings).decrypt(token) == "value-1"  # a second process reads it
+    assert len(list(tmp_path.iterdir())) == 1  # no temporary file left behind
+
+
+def test_static_checks_of_secret_references() -> None:
+    from orchestrix.runtime.checks import check_workflow, referenced_secrets
+
+    spec = {
+        "name": "Refs",
+        "inputSchema": {"type": "object", "properties": {"which": {"type": "string"}}},
+        "tools": [
+            {
+                "id": "t",
+                "type": "transform",
+                "config": {
+                    "output": {
+                        "a": "{{ secrets.API_KEY }}",
+                        "b": "{{ secrets[input.which] }}",
+                        "c": "{{ secrets }}",
+                        "d": "{{ secrets['OTHER'] }}",
+                    }
+                },
+            }
+        ],
+    }
+    workflow = Workflow.model_validate(spec)
+    assert referenced_secrets(workflow) == {"API_KEY", "OTHER"}
+    problems = [str(p) for p in check_workflow(workflow, secret_names={"API_KEY"})]
+    assert sum("read by its name" in p for p in problems) == 2
+    assert any("the secret 'OTHER' is not set for this server" in p for p in problems)
+    assert not any("'API_KEY'" in p for p in problems)
+    # without the server's names, only the shape is checked
+    assert len(check_workflow(workflow)) == 2

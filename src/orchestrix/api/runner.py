@@ -3,7 +3,9 @@
 A version's spec never changes, so an executor compiled for it stays right for every app
 process; the cache only saves compiling again. Every run is stored as an execution with its
 input and body redacted by what the run knows as secret (the step logs are redacted by the
-executor), as the retention settings say (all, errors only, none; pruned after N days).
+executor), as the retention settings say (all, errors only, none; pruned after N days). The
+execution row is written before the run (status 0) and completed after it, so a process that
+dies mid-run leaves a trace of the run next to whatever data it changed.
 """
 
 from __future__ import annotations
@@ -60,6 +62,14 @@ class Runner:
             raise ConfigurationError("The runtime services are not open (the app is not started)")
         executor = self.executor(server)
         secrets = await self.store.secrets.values(server.id) if executor.secret_names else {}
+        settings = self.services.settings
+        execution_id = await self.store.executions.begin_kept(
+            server.id,
+            retention=settings.execution_retention,
+            retention_days=settings.execution_retention_days,
+            version=server.version,
+            source=source,
+        )
         with span("orchestrix.execution", server_id=server.id, version=server.version, via=source):
             result = await executor.run(
                 input,
@@ -72,10 +82,10 @@ class Runner:
         redactor = result.redactor
         redactor.collect(dict(input))
         redactor.collect(dict(headers or {}))
-        record = await self.store.executions.keep(
+        record = await self.store.executions.finish_kept(
+            execution_id,
             server.id,
-            retention=self.services.settings.execution_retention,
-            retention_days=self.services.settings.execution_retention_days,
+            retention=settings.execution_retention,
             version=server.version,
             source=source,
             status=result.status,

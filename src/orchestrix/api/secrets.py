@@ -53,7 +53,12 @@ def _out(info: SecretInfo) -> SecretOut:
     return SecretOut(name=info.name, created_at=info.created_at, updated_at=info.updated_at)
 
 
-@router.put("/{serverId}/secrets/{name}", response_model=SecretOut, status_code=200)
+@router.put(
+    "/{serverId}/secrets/{name}",
+    response_model=SecretOut,
+    status_code=200,
+    responses={201: {"model": SecretOut, "description": "The secret was created"}},
+)
 async def set_secret(
     server_id: ServerId,
     name: SecretName,

@@ -118,8 +118,10 @@ class LocalTarget:
         return self._agent(record)
 
     async def undeploy(self, agent_id: str) -> None:
-        async with self._agents() as agents:
+        async with self._database() as (agents, engine):
             await agents.delete(agent_id)
+            await ensure_schema(engine)
+            await SqlSecretStore(engine, SecretCipher(self.settings)).replace_named(agent_id, {})
         if self.runtime is not None:
             self.runtime.forget(agent_id)
 

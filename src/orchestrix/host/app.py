@@ -204,6 +204,7 @@ class HostApi:
         agent_id = request.path_params["agent_id"]
         deleted = await self.runtime.agents.delete(agent_id)
         self.runtime.forget(agent_id)
+        await self.keep_secrets(agent_id, {})  # an undeployed agent keeps no secrets
         if not deleted:
             raise agent_not_found(agent_id)
         return JSONResponse(

@@ -230,7 +230,10 @@ class Executor:
         """The secrets the spec reads (only those), each remembered as sensitive."""
         if not self.secret_names:
             return {}
-        found = dict(given) if given is not None else await services.secrets.named(namespace)
+        try:
+            found = dict(given) if given is not None else await services.secrets.named(namespace)
+        except OrchestrixError as e:  # e.g. a key that cannot decrypt them
+            raise _StepFailed(e) from e
         missing = sorted(self.secret_names - found.keys())
         if missing:
             raise _StepFailed(

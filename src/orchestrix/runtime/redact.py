@@ -46,17 +46,18 @@ class Redactor:
         self.values: set[str] = set()
         #: Short values given by role: masked only where a whole string equals them.
         self.exact: set[str] = set()
-        self._collected: set[int] = set()
         self._redacted: dict[int, Any] = {}
 
     def collect(self, value: Any) -> None:
         """Remember the values held under sensitive keys anywhere in ``value``."""
+        # Identities are only meaningful while ``value`` holds its objects: one walk each.
+        collected: set[int] = set()
         stack = [value]
         while stack:
             item = stack.pop()
-            if not isinstance(item, dict | list) or id(item) in self._collected:
+            if not isinstance(item, dict | list) or id(item) in collected:
                 continue
-            self._collected.add(id(item))
+            collected.add(id(item))
             if isinstance(item, dict):
                 for k, v in item.items():
                     if isinstance(k, str) and is_sensitive_key(k):
@@ -83,7 +84,6 @@ class Redactor:
     def _add(self, text: str) -> None:
         if not text:
             return
-        self._redacted.clear()  # what is masked changed
         if len(text) >= _MIN_SECRET_LENGTH:
             self.values.add(text)
             if text.lower().startswith("bearer "):
@@ -92,6 +92,15 @@ class Redactor:
             self.exact.add(text)
 
     def redact(self, value: Any) -> Any:
+        """``value`` with every sensitive key and value masked; a shared object is redacted
+        once (by identity, within this call: ``value`` keeps its objects alive meanwhile)."""
+        self._redacted = {}
+        try:
+            return self._redact(value)
+        finally:
+            self._redacted = {}
+
+    def _redact(self, value: Any) -> Any:
         if isinstance(value, dict | list):
             key = id(value)
             done = self._redacted.get(key)
@@ -103,11 +112,11 @@ class Redactor:
                 self._redacted[key] = result  # a cycle meets the result being built
                 for k, v in value.items():
                     sensitive = isinstance(k, str) and is_sensitive_key(k) and v is not None
-                    result[k] = MASK if sensitive else self.redact(v)
+                    result[k] = MASK if sensitive else self._redact(v)
             else:
                 result = []
                 self._redacted[key] = result
-                result.extend(self.redact(v) for v in value)
+                result.extend(self._redact(v) for v in value)
             return result
         if isinstance(value, str):
             return self._text(value)

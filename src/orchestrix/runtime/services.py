@@ -36,13 +36,15 @@ async def open_services(
         EgressPolicy.from_settings(settings), user_agent=f"orchestrix/{__version__}"
     )
     limiter = build_limiter(settings)
+    cipher = SecretCipher(settings)
     try:
+        cipher.check()  # a required ORCHESTRIX_ENCRYPTION_KEY that is missing fails at start
         await ensure_schema(engine)
         await prepare(settings)  # the hasher and its dummy hash, before the first login
         yield Services(
             settings=settings,
             datastore=SqlDataStore(engine),
-            secrets=SqlSecretStore(engine, SecretCipher(settings)),
+            secrets=SqlSecretStore(engine, cipher),
             mailer=build_mailer(settings, engine),
             limiter=limiter,
             http=http,

@@ -62,31 +62,36 @@ def syntax_problem(error: yaml.YAMLError | json.JSONDecodeError) -> str:
 
 #: The largest spec accepted, counted once parsed (as JSON text would be).
 MAX_SPEC_BYTES = 1024 * 1024
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _refuse_shared(data: Any) -> None:
-    """A YAML alias (``*name``) makes a node appear twice: a few hundred bytes of aliases
-    expand to gigabytes once walked. Specs need none, so any shared node is refused."""
-    seen: set[int] = set()
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict | list):
-            if id(item) in seen:
-                raise SpecError(
-                    "The spec uses YAML aliases (*name), which are not allowed in a spec",
-                    [{"path": "", "message": "write the repeated value out instead of *alias"}],
-                )
-            seen.add(id(item))
-            stack.extend(item.values() if isinstance(item, dict) else item)
+class _SpecLoader(yaml.SafeLoader):
+    """The safe loader, refusing aliases (``*name``) as it meets them: a few hundred bytes of
+    aliases expand to gigabytes once walked, and specs need none."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
+            raise _AliasRefused(event.start_mark)
+        return super().compose_node(parent, index)
+
+
+class _AliasRefused(Exception):
+    """An alias met while composing; :func:`safe_yaml` answers it as a SpecError."""
+
+    def __init__(self, mark: Any) -> None:
+        self.mark = mark
 
 
 def safe_yaml(text: str) -> Any:
     """YAML with the safe loader, aliases refused (no alias bomb can expand)."""
-    data = yaml.load(text, Loader=_Loader)  # the C or Python safe loader
-    _refuse_shared(data)
-    return data
+    try:
+        return yaml.load(text, Loader=_SpecLoader)  # a SafeLoader
+    except _AliasRefused as e:
+        where = f"line {e.mark.line + 1}, column {e.mark.column + 1}: " if e.mark else ""
+        raise SpecError(
+            "The spec uses YAML aliases (*name), which are not allowed in a spec",
+            [{"path": "", "message": f"{where}write the repeated value out instead"}],
+        ) from None
 
 
 def loads_workflow(text: str, *, fmt: str = "yaml", max_bytes: int = MAX_SPEC_BYTES) -> Workflow:

@@ -15,6 +15,8 @@ from orchestrix.store.records import ExecutionRecord
 from orchestrix.store.types import utcnow
 
 EXECUTION_SOURCES = ("run", "runtime", "mcp", "chat")
+#: The status of a run that has begun and not finished (or whose process stopped mid-run).
+IN_PROGRESS = 0
 
 
 def _to_execution(row: ExecutionRow) -> ExecutionRecord:
@@ -81,12 +83,76 @@ class ExecutionRepository:
             record = _to_execution(row)
         return record
 
-    async def keep(
+    async def begin(self, server_id: str, *, version: int, source: str) -> int:
+        """Record that a run starts (status 0, no input kept yet) and return its id.
+
+        Written before the run touches any data, so a process killed mid-run leaves a row
+        that says so (status 0) rather than data changes without any execution."""
+        row = ExecutionRow(
+            server_id=server_id,
+            version=version,
+            source=source,
+            status=IN_PROGRESS,
+            input=None,
+            body=None,
+            logs=[],
+            duration_ms=0.0,
+            created_at=utcnow(),
+        )
+        async with self._sessions.begin() as session:
+            session.add(row)
+            await session.flush()
+            return int(row.id)
+
+    async def finish(
+        self,
+        execution_id: int,
+        *,
+        status: int,
+        input: Any,
+        body: Any,
+        logs: list[dict[str, Any]],
+        duration_ms: float,
+    ) -> ExecutionRecord | None:
+        """The run's outcome, in one statement on the row :meth:`begin` wrote."""
+        async with self._sessions.begin() as session:
+            row = await session.get(ExecutionRow, execution_id, with_for_update=True)
+            if row is None:  # pruned meanwhile
+                return None
+            row.status = status
+            row.input = input
+            row.body = body
+            row.logs = logs
+            row.duration_ms = duration_ms
+            await session.flush()
+            return _to_execution(row)
+
+    async def discard(self, execution_id: int) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(delete(ExecutionRow).where(ExecutionRow.id == execution_id))
+
+    async def begin_kept(
         self,
         server_id: str,
         *,
         retention: str,
         retention_days: int | None,
+        version: int,
+        source: str,
+    ) -> int | None:
+        """:meth:`begin` unless ``retention`` keeps nothing; prunes past ``retention_days``."""
+        if retention_days is not None and self._due(server_id):
+            await self.prune(server_id, older_than=timedelta(days=retention_days))
+        if retention == "none":
+            return None
+        return await self.begin(server_id, version=version, source=source)
+
+    async def finish_kept(
+        self,
+        execution_id: int | None,
+        server_id: str,
+        *,
+        retention: str,
         version: int,
         source: str,
         status: int,
@@ -95,33 +161,33 @@ class ExecutionRepository:
         logs: list[dict[str, Any]],
         duration_ms: float,
     ) -> ExecutionRecord:
-        """Store a run as ``retention`` says (``all``, ``errors``: status 400 or more,
-        ``none``) and prune the server's executions past ``retention_days``. A run that is not
-        stored gets a record with id 0 and no data."""
-        if retention_days is not None and self._due(server_id):
-            await self.prune(server_id, older_than=timedelta(days=retention_days))
-        if retention == "none" or (retention == "errors" and status < 400):
-            return ExecutionRecord(
-                id=0,
-                server_id=server_id,
-                version=version,
-                source=source,
+        """The outcome as ``retention`` says (``all``; ``errors``: status 400 or more;
+        ``none``). A run that is not kept gets a record with id 0 and no data."""
+        kept = execution_id is not None and (retention == "all" or status >= 400)
+        if kept and execution_id is not None:
+            record = await self.finish(
+                execution_id,
                 status=status,
-                input=None,
-                body=None,
-                logs=[],
+                input=input,
+                body=body,
+                logs=logs,
                 duration_ms=duration_ms,
-                created_at=utcnow(),
             )
-        return await self.record(
-            server_id,
+            if record is not None:
+                return record
+        elif execution_id is not None:
+            await self.discard(execution_id)
+        return ExecutionRecord(
+            id=0,
+            server_id=server_id,
             version=version,
             source=source,
             status=status,
-            input=input,
-            body=body,
-            logs=logs,
+            input=None,
+            body=None,
+            logs=[],
             duration_ms=duration_ms,
+            created_at=utcnow(),
         )
 
     async def prune(self, server_id: str | None, *, older_than: timedelta) -> int:
