@@ -83,6 +83,25 @@ def test_set_list_delete_and_another_owner(any_client: httpx.Client) -> None:
     assert any_client.get(url, params=OWNER).json()["secrets"] == []
 
 
+def test_deleting_a_server_deletes_its_secrets_and_mcp_keys(
+    any_client: httpx.Client, any_settings: Settings
+) -> None:
+    sid = create_server(any_client, spec=SPEC)["id"]
+    put = any_client.put(f"/mcp/servers/{sid}/secrets/API_KEY", json={"value": API_KEY, **OWNER})
+    assert put.status_code == 201, put.text
+    key = any_client.post(f"/mcp/servers/{sid}/mcp-keys", json={"name": "cursor", **OWNER})
+    assert key.status_code == 201, key.text
+    assert any_client.delete(f"/mcp/servers/{sid}", params=OWNER).status_code == 204
+    left = asyncio.run(
+        _stored_values(
+            any_settings,
+            f"SELECT server_id FROM server_secrets WHERE server_id = '{sid}' "
+            f"UNION ALL SELECT server_id FROM mcp_keys WHERE server_id = '{sid}'",
+        )
+    )
+    assert left == []
+
+
 def test_runs_read_secrets_that_never_appear_anywhere(
     any_client: httpx.Client, any_settings: Settings
 ) -> None:

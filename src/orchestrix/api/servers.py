@@ -154,6 +154,10 @@ async def delete_server(
             {"serverId": server_id, "agentId": live.agent_id},
         )
     await store.servers.delete(server_id, owner)
+    # what belongs to the server goes with it: its secrets and its MCP keys
+    for secret in await store.secrets.names(server_id):
+        await store.secrets.delete(server_id, secret.name)
+    await store.mcp_keys.delete_all(server_id)
     runner.forget(server_id)
     forget_mcp(request, server_id)
     return Response(status_code=204)
