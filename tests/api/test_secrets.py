@@ -231,3 +231,28 @@ def test_undeploying_removes_the_agents_copy_of_the_values(
     assert asyncio.run(_stored_values(any_settings, query))
     assert any_client.delete(f"/mcp/servers/{sid}/deploy", params=OWNER).status_code == 200
     assert asyncio.run(_stored_values(any_settings, query)) == []
+
+
+def test_the_host_target_hands_the_values_over_its_key_protected_channel(tmp_path: Any) -> None:
+    """Deployed to a separate ``orchestrix host`` (the `host` target), a graph that reads a
+    secret gets its value; the host keeps it, and a redeploy hands over the new value."""
+    from tests.api.conftest import serve_app
+    from tests.factories import make_settings
+    from tests.host.helpers import HOST_KEY, host_settings, running_host
+
+    with running_host(host_settings(tmp_path / "host")) as host:
+        control = make_settings(
+            tmp_path / "control", deploy_target="host", host_url=host, host_api_key=HOST_KEY
+        )
+        with serve_app(control) as base, httpx.Client(base_url=base, timeout=30) as c:
+            sid = create_server(c, spec=SPEC)["id"]
+            c.put(f"/mcp/servers/{sid}/secrets/API_KEY", json={"value": API_KEY, **OWNER})
+            deployed = c.post(f"/mcp/servers/{sid}/deploy", json=OWNER)
+            assert deployed.status_code == 200, deployed.text
+            _no_value(deployed.json())
+            agent = deployed.json()["agentId"]
+            answer = httpx.post(f"{host}/agents/{agent}", json={})
+            assert answer.json() == {"keyLength": len(API_KEY)}
+            c.put(f"/mcp/servers/{sid}/secrets/API_KEY", json={"value": "short", **OWNER})
+            assert c.post(f"/mcp/servers/{sid}/redeploy", json=OWNER).status_code == 200
+            assert httpx.post(f"{host}/agents/{agent}", json={}).json() == {"keyLength": 5}

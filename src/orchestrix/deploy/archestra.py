@@ -90,8 +90,12 @@ class HttpDeployTarget:
         timeout: float = 30.0,
         attempts: int = 3,
         backoff: float = 0.5,
+        carries_secrets: bool = False,
     ) -> None:
         self.name = name
+        # True for `orchestrix host`, whose key-protected management API takes the values of
+        # a graph's secrets (stored encrypted there); Archestra gets references only.
+        self.carries_secrets = carries_secrets
         self.endpoint = endpoint.rstrip("/")
         self._api_key = api_key
         self.timeout = timeout
@@ -108,13 +112,14 @@ class HttpDeployTarget:
         self, request: DeploymentRequest, *, agent_id: str | None = None
     ) -> DeployedAgent:
         headers = {"Idempotency-Key": request.idempotency_key or f"orx-{uuid.uuid4().hex}"}
+        body = request.to_wire()
+        if self.carries_secrets and request.secret_values is not None:
+            body["secrets"] = dict(request.secret_values)
         if agent_id is None:
-            response = await self._send(
-                "POST", self.endpoint, json=request.to_wire(), headers=headers
-            )
+            response = await self._send("POST", self.endpoint, json=body, headers=headers)
         else:
             response = await self._send(
-                "PUT", f"{self.endpoint}/{agent_id}", json=request.to_wire(), headers=headers
+                "PUT", f"{self.endpoint}/{agent_id}", json=body, headers=headers
             )
         data = _body(response)
         if not isinstance(data, dict):

@@ -48,6 +48,9 @@ class DeploymentRequest:
     # The key stored with the deployment before the target is called; a target that takes an
     # Idempotency-Key sends this one, so a retry after a lost answer finds the same agent.
     idempotency_key: str | None = None
+    # The values of the ``{{ secrets.* }}`` the graph reads, for a target with an authenticated
+    # channel of its own (``orchestrix host``); never part of ``to_wire()``, never logged.
+    secret_values: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     def to_wire(self) -> dict[str, Any]:
         """The deployment request of the seed format (camelCase)."""

@@ -24,6 +24,7 @@ def host_target(settings: Settings) -> HttpDeployTarget:
         key.get_secret_value() if key else None,
         name="host",
         timeout=settings.deploy_timeout,
+        carries_secrets=True,
     )
 
 

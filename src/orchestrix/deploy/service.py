@@ -41,6 +41,7 @@ from orchestrix.deploy.base import (
 from orchestrix.deploy.local import LocalTarget
 from orchestrix.deploy.reconcile import reconcile
 from orchestrix.errors import Conflict, OrchestrixError
+from orchestrix.runtime.checks import referenced_secrets
 from orchestrix.runtime.testing import run_workflow_tests
 from orchestrix.settings import Settings
 from orchestrix.spec.io import parse_workflow
@@ -233,9 +234,11 @@ class Deployer:
             live = await self.store.deployments.live(server_id)
         return live
 
-    def _request(
+    async def _request(
         self, server: ServerRecord, workflow: Workflow, version: int, key: str | None = None
     ) -> DeploymentRequest:
+        names = referenced_secrets(workflow)
+        values = await self.store.secrets.values(server.id) if names else {}
         return DeploymentRequest(
             server_id=server.id,
             owner_id=server.owner_id,
@@ -243,6 +246,7 @@ class Deployer:
             workflow=workflow,
             created_at=server.created_at,
             idempotency_key=key,
+            secret_values={name: values[name] for name in names if name in values},
         )
 
     # -- deploy -----------------------------------------------------------------------------
@@ -280,7 +284,8 @@ class Deployer:
                 return _already(live)
             return _in_progress(live)
         try:
-            agent = await chosen.deploy(self._request(server, workflow, server.version, key))
+            request = await self._request(server, workflow, server.version, key)
+            agent = await chosen.deploy(request)
         except Exception as e:
             reason = e.message if isinstance(e, DeployError) else "Unexpected error"
             if not isinstance(e, DeployError):
@@ -371,9 +376,8 @@ class Deployer:
         except Conflict:
             return _in_progress(await self.store.deployments.live(server_id))
         try:
-            agent = await target.deploy(
-                self._request(server, workflow, wanted, key), agent_id=live.agent_id
-            )
+            request = await self._request(server, workflow, wanted, key)
+            agent = await target.deploy(request, agent_id=live.agent_id)
         except Exception as e:
             reason = e.message if isinstance(e, DeployError) else "Unexpected error"
             if not isinstance(e, DeployError):
