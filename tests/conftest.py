@@ -24,7 +24,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
 REDIS_URL = os.environ.get("ORCHESTRIX_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # Every process over one database needs the same ORCHESTRIX_ENCRYPTION_KEY (secrets are
-# encrypted with it; docs/security-data.md). Workers built in one test get separate data
+# encrypted with it; docs/security.md). Workers built in one test get separate data
 # directories, so the suite sets one key, as a deployment would on each worker.
 os.environ.setdefault("ORCHESTRIX_ENCRYPTION_KEY", "orchestrix-test-suite-encryption-key")
 

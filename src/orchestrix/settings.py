@@ -281,7 +281,7 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    # Data, secrets and budgets (docs/security-data.md): encryption at rest, retention.
+    # Data, secrets and budgets (docs/security.md): encryption at rest, retention.
     encryption_key: SecretStr | None = Field(
         default=None,
         description="Key that encrypts server secrets and JWT signing keys at rest (any text; "
