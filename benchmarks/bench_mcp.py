@@ -44,6 +44,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
 
+from orchestrix.passwords import prepare
 from orchestrix.runtime.executor import Executor
 from orchestrix.runtime.mcp import McpMount, run_with_services
 from orchestrix.runtime.services import open_services
@@ -51,7 +52,6 @@ from orchestrix.settings import Settings
 from orchestrix.spec.io import load_workflow
 from orchestrix.spec.models import Workflow
 from orchestrix.tools.base import Services
-from orchestrix.tools.hash_password import hash_password
 from orchestrix.tools.validation import validator_for
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -102,7 +102,7 @@ def baseline_app(settings: Settings) -> Starlette:
         errors = [e.message for e in signup_validator.iter_errors(body)]
         if errors:
             raise ToolError(json.dumps({"error": "Validation failed", "details": errors}))
-        password_hash = await hash_password(password)
+        password_hash = await (await prepare(services.settings)).hash(password)
         doc = await services.datastore.insert(
             "base_signup",
             "users",

@@ -19,7 +19,7 @@ from orchestrix.tools.base import RunContext, Services
 from orchestrix.tools.hash_password import HashPassword, HashPasswordConfig
 from orchestrix.tools.verify_password import VerifyPassword, VerifyPasswordConfig
 from tests.conftest import unique_namespace
-from tests.factories import CHEAP_ARGON2, cheap_argon2_env
+from tests.factories import CHEAP_ARGON2, cheap_argon2_env, make_settings
 
 
 def _ctx(services: Services) -> RunContext:
@@ -244,3 +244,16 @@ async def test_without_a_known_insert_the_hash_is_made_and_the_insert_decides(
     assert again.status == 409
     steps = {entry.id: entry.status for entry in again.logs}
     assert (steps["hashPassword"], steps["dbInsert"]) == ("success", "error")
+
+
+async def test_the_dummy_hash_is_made_when_the_services_open(tmp_path: Path) -> None:
+    """Before the first login: the first unknown user costs what every other one does."""
+    from orchestrix import passwords
+    from orchestrix.runtime.services import open_services
+
+    settings = make_settings(tmp_path, argon2_time_cost=2, argon2_memory_cost=16)
+    parameters = passwords.Argon2Parameters.of(settings)
+    assert parameters not in passwords._made  # these parameters are this test's own
+    async with open_services(settings):
+        made = passwords._made[parameters]
+        assert extract_parameters(made.dummy_hash).time_cost == 2
