@@ -101,13 +101,9 @@ def test_the_host_reaches_no_builder_and_no_control_plane() -> None:
     assert not ALLOWED["host"] & {"agents", "api", "deploy", "dashboard", "cli"}
 
 
-#: api/mcp.py is rewired with the MCP adapter, in its own change (issue 17).
-BY_NAME_PENDING = {SRC / "api" / "mcp.py"}
-
-
 @pytest.mark.parametrize(
     "path",
-    [p for p in MODULES if p not in BY_NAME_PENDING],
+    MODULES,
     ids=lambda p: str(p.relative_to(SRC)),
 )
 def test_no_module_is_imported_by_name_at_run_time(path: Path) -> None:

@@ -32,7 +32,9 @@ below lists every subclass, wherever it is defined (``tests/test_errors_tree.py`
     ├── BadRequest                       400 bad_request        api/errors.py
     ├── PayloadTooLarge                  413 payload_too_large  api/errors.py
     ├── Unavailable                      503 unavailable        api/errors.py
-    └── DatabaseUnavailable              503 database_unavailable runtime/database.py
+    ├── DatabaseUnavailable              503 database_unavailable runtime/database.py
+    ├── BudgetExceeded                   500 budget_exceeded    runtime/executor.py
+    └── SecretMissing                    500 secret_missing     runtime/executor.py
 """
 
 from __future__ import annotations

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import hmac
-import ipaddress
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -50,6 +49,7 @@ from orchestrix.settings import Settings
 from orchestrix.spec.models import Workflow
 from orchestrix.store.types import utcnow
 from orchestrix.telemetry import Telemetry, configure_tracing, install_telemetry
+from orchestrix.timefmt import iso_z
 
 log = logging.getLogger("orchestrix.host")
 
@@ -65,21 +65,6 @@ def _error(status: int, message: str, details: Any = None) -> JSONResponse:
 
 def _from_error(error: OrchestrixError) -> JSONResponse:
     return rest.orchestrix_error_response(error)
-
-
-def _iso(record_time: Any) -> str:
-    return str(record_time.isoformat(timespec="milliseconds")).replace("+00:00", "Z")
-
-
-def is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class HostApi:
@@ -115,8 +100,8 @@ class HostApi:
             "version": record.version,
             "revision": record.revision,
             "serverId": record.server_id,
-            "deployedAt": _iso(record.updated_at),
-            "createdAt": _iso(record.created_at),
+            "deployedAt": iso_z(record.updated_at),
+            "createdAt": iso_z(record.created_at),
         }
 
     def authorize(self, request: Request) -> JSONResponse | None:
@@ -208,7 +193,7 @@ class HostApi:
         if not deleted:
             raise agent_not_found(agent_id)
         return JSONResponse(
-            {"agentId": agent_id, "status": "undeployed", "undeployedAt": _iso(utcnow())}
+            {"agentId": agent_id, "status": "undeployed", "undeployedAt": iso_z(utcnow())}
         )
 
     async def agent_status(self, request: Request) -> Response:
