@@ -47,7 +47,7 @@ _END = re.compile(
 _NOT_NAME = set(
     """
     we us our i me my you your they them their he she his her it its this that these those who
-    is are was were be been being am do does did done have has had should must can could would
+    is are was were be been being am do does did have has had should must can could would
     will shall may might need needs want wants like send sends sent get gets return returns
     check checks store stores save saves give gives make makes create creates add adds reply
     respond answer if when then else otherwise so but because lol please thanks thank hi hey ok
@@ -55,7 +55,7 @@ _NOT_NAME = set(
     things stuff everything nothing something anything logged api endpoint endpoints service
     token jwt jwts header headers bearer authorization welcome request requests response
     responses error errors 401 403 404 409 429 400 200 201 per minute hour day
-    second seconds minutes hours days calls attempts times tries link back exist exists both
+    second seconds minutes hours days calls attempts times tries back exist exists both
     read look find fetch use write writes go over hammering left what who whom whose whether
     bots spam duplicates lol
     """.split()
@@ -264,7 +264,8 @@ def _protect(text: str) -> str:
     text = re.sub(r"\([^)]*\)|\[[^\]]*\]", keep, text)
     text = re.sub(rf"\bbetween {NUM} and {NUM}", keep, text, flags=re.IGNORECASE)
     text = re.sub(
-        r"\b(?:one of|one between|either|any of)\s+[\w'-]+(?:\s*(?:,|/|\bor\b)\s*[\w'-]+)+",
+        r"\b(?:one of|one between|either|any of)\s+[\w'-]+(?:\s*(?:,|/|\bor\b)\s*"
+        r"(?!(?:a|an|the|and|optional|required)\b)[\w'-]+)+",
         keep,
         text,
         flags=re.IGNORECASE,
@@ -329,14 +330,22 @@ def _name_and_rest(raw: str) -> tuple[str | None, str]:
         return head, rest
     tokens = re.findall(r"\(|\)|[^\s()]+", raw)
     lows = [t.lower().strip(",.'\"") for t in tokens]
+    joined = next((k for k, w in enumerate(lows[:3]) if w in {"with", "having"}), None)
+    if joined is not None and joined + 1 < len(tokens):
+        tokens, lows = tokens[joined + 1 :], lows[joined + 1 :]
     verb = next((k for k, w in enumerate(lows[:4]) if w in _ITEM_VERBS), None)
     if verb is not None and verb + 1 < len(tokens):
         tokens, lows = tokens[verb + 1 :], lows[verb + 1 :]
     name: list[str] = []
+    leading: list[str] = []
     i = 0
     while i < len(tokens):
         tok = tokens[i]
         low = lows[i]
+        if not name and low in {"optional", "unique", "required", "mandatory", "optionally"}:
+            leading.append(low)
+            i += 1
+            continue
         if name and ("_" in name[0] or re.search(r"[a-z][A-Z]", name[0])):
             break  # "an assigned_to email which can be empty": the name is the written one
         if tok == "(" or tok.startswith("["):
@@ -358,7 +367,7 @@ def _name_and_rest(raw: str) -> tuple[str | None, str]:
             continue
         name.append(tok.strip(",.'\""))
         i += 1
-    rest = " ".join(tokens[i:])
+    rest = " ".join([*tokens[i:], *leading])
     if not name:
         return None, rest
     if len(name) > 4:

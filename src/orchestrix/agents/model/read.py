@@ -123,7 +123,9 @@ def _reconsider(plan: Plan | None, req: Request) -> Plan | None:
         return Plan("accountDelete")
     if plan is not None and plan.kind not in {"profile", "login", "signup", "profile_update"}:
         return plan
-    if plan is not None and plan.kind == "signup" and not re.search(r"\bpassword\b", req.text) and False:
+    if plan is not None and plan.kind in {"signup", "login"} and re.search(
+        r"\b(?:sign ?up|register|registration|log ?in|sign ?in|logon)\b", text
+    ):
         return plan
     for match in _OP_NOUN.finditer(text):
         verb, noun = match.group(1), singular(match.group(2))
@@ -625,8 +627,7 @@ def _emails(req: Request, model: ApiModel) -> list[Email]:
         target = next((f.name for f in model.fields if f.format == "email"), None)
         if target is None and model.kind in {"signup", "form"}:
             target = "email"
-        if target is not None:
-            out.append(Email(purpose="welcome", toField=target))
+        out.append(Email(purpose="welcome", toField=target))
     if not out and model.kind != "form" and re.search(r"\bnotif(?:y|ies|ication)\b|\balert\b", text):
         out.append(Email(purpose="notify"))
     if not out and re.search(r"\b(?:send|sends) (?:a |an )?(?:welcome )?e-?mail\b", text):

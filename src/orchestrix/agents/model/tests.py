@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from orchestrix.agents.edits import OWNER
+from orchestrix.agents.edits import OWNER, _distinct
 from orchestrix.agents.fields import FieldSpec
 from orchestrix.agents.graph import Draft
 from orchestrix.agents.model.fieldspec import to_spec
@@ -29,6 +29,8 @@ def write_model_tests(draft: Draft, model: ApiModel) -> None:
         return
     base = success.get("input", {})
     headers = success.get("headers")
+    counted = _counted_field(draft)
+    n = 10
     for field in model.fields:
         if field.name not in draft.properties or field.name not in base:
             continue
@@ -36,12 +38,25 @@ def write_model_tests(draft: Draft, model: ApiModel) -> None:
         for value, why in _violations(spec):
             if _covered(draft, 400, why):
                 continue
-            test = draft.add_test(f"rejects {why}", {**base, field.name: value}, 400)
+            values = {**base, field.name: value}
+            if counted in base and counted != field.name:
+                # A limit counted per this field: each test is another caller.
+                n += 1
+                values[counted] = _distinct(draft.field(counted) or spec, n)
+            test = draft.add_test(f"rejects {why}", values, 400)
             if headers:
                 test["headers"] = copy.deepcopy(headers)
     _relation_tests(draft, model, success)
     if model.kind == "crud" and model.ownership:
         _ownership_test(draft)
+
+
+def _counted_field(draft: Draft) -> str | None:
+    for tool in draft.of_type("rateLimit"):
+        key = str(tool.get("config", {}).get("key", ""))
+        if "input." in key:
+            return key.split("input.", 1)[1].split(" ", 1)[0]
+    return None
 
 
 def _violations(spec: FieldSpec) -> list[tuple[Any, str]]:
