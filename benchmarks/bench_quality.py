@@ -232,7 +232,9 @@ def _grade_rate_key(workflow: Workflow, want: str) -> list[str]:
     if not keys:
         return ["no rate limit"]
     if want == "ip":
-        ok = any("headers" in k or "client" in k for k in keys) and not any("input." in k for k in keys)
+        ok = any("headers" in k or "client" in k for k in keys) and not any(
+            "input." in k for k in keys
+        )
     elif want == "subject":
         ok = any(".subject" in k for k in keys)
     elif want.startswith("field:"):
@@ -335,7 +337,9 @@ def run(paths: list[Path], run_tests: bool = False) -> tuple[list[Grade], list[G
             failures = grade_request(outcome, case.get("expect") or {})
             if run_tests and outcome.workflows:
                 failures += own_test_failures(outcome.workflows, data_dir)
-            requests.append(Grade(case["id"], case.get("style", "?"), case.get("category", "?"), failures, ms))
+            requests.append(
+                Grade(case["id"], case.get("style", "?"), case.get("category", "?"), failures, ms)
+            )
         for case in data.get("changes") or []:
             t0 = time.perf_counter()
             outcome = change(supervisor, case)

@@ -35,6 +35,12 @@ class RulesPlanner:
     name = PLANNER
 
     def generate(self, prompt: str) -> BuildResult:
+        from orchestrix.agents.model.backend import is_backend, read_backend
+
+        if prompt and is_backend(prompt):
+            models = read_backend(prompt)
+            if len(models) >= 2:
+                return build_backend(models, prompt)
         model, assumptions = read_model(prompt)
         name = self._name(prompt)
         if name:
@@ -101,6 +107,32 @@ def build_from_model(
     workflow = finish(draft)
     notes.extend(f"not covered: {item}" for item in model.not_covered)
     return BuildResult(workflow, summarize(workflow), notes, planner, model.not_covered)
+
+
+def build_backend(models: list[ApiModel], prompt: str) -> BuildResult:
+    """Several endpoints of one backend: a workflow each, all in one data namespace."""
+    from orchestrix.agents.text import slug_words
+
+    results = [build_from_model(m) for m in models]
+    namespace = slug_words(prompt)
+    workflows = []
+    for result in results:
+        wire = result.workflow.to_wire()
+        wire.setdefault("metadata", {})["namespace"] = namespace
+        workflows.append(Workflow.model_validate(wire))
+    names = ", ".join(w.name for w in workflows)
+    notes = [f"Built {len(workflows)} endpoints sharing the {namespace} namespace: {names}."]
+    for result in results:
+        notes.extend(result.assumptions)
+    first = results[0]
+    return BuildResult(
+        workflows[0],
+        f"A backend of {len(workflows)} endpoints: {names}.",
+        notes,
+        PLANNER,
+        [n for r in results for n in r.not_covered],
+        workflows[1:],
+    )
 
 
 def keep_model(draft: Draft) -> None:

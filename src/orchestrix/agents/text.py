@@ -305,3 +305,11 @@ def quoted(text: str) -> list[str]:
     """Text in single or double quotes, in order (``call it "Shop API"`` -> ``["Shop API"]``)."""
     straight = text.translate(_QUOTES)
     return [a or b for a, b in re.findall(r'"([^"]+)"|(?<![a-z])\'([^\']+)\'(?![a-z])', straight)]
+
+
+def slug_words(text: str, most: int = 3) -> str:
+    """A short namespace from a request's first words: ``"a todo app with accounts"`` ->
+    ``todo_app_accounts``."""
+    skip = {"a", "an", "the", "for", "with", "and", "of", "simple", "tiny", "backend", "api"}
+    picked = [w for w in re.findall(r"[a-z]+", text.lower()) if w not in skip][:most]
+    return "_".join(picked) or "backend"

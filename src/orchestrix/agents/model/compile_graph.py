@@ -241,9 +241,7 @@ def _list_options(draft: Draft, model: ApiModel) -> None:
             param = flt.param or flt.field
             spec = model.field(param)
             if param not in draft.properties:
-                draft.properties[param] = (
-                    to_spec(spec).schema() if spec else {"type": "number"}
-                )
+                draft.properties[param] = to_spec(spec).schema() if spec else {"type": "number"}
             wide = "-1e15" if flt.op in {"gt", "gte"} else "1e15"
             where[flt.field] = {f"${flt.op}": ref(f"{field_path('input', param)} ?? {wide}")}
     if op.page_size and "limit" in draft.properties:
@@ -283,9 +281,7 @@ def _outbound(draft: Draft, model: ApiModel) -> None:
         config["query"] = {n: ref(field_path("input", n)) for n in rest}
     response = draft.success_response()
     if response is not None and call.returns:
-        response["config"]["body"] = {
-            n: ref(f"steps.{tool['id']}.body.{n}") for n in call.returns
-        }
+        response["config"]["body"] = {n: ref(f"steps.{tool['id']}.body.{n}") for n in call.returns}
     if call.guard and response is not None:
         draft.add(
             "upstreamRefused",
@@ -328,7 +324,11 @@ def _role(draft: Draft, roles: list[str]) -> None:
     draft.add(
         "findCaller",
         "dbFind",
-        {"collection": "users", "where": {"id": f"{{{{ steps.{auth['id']}.subject }}}}"}, "required": False},
+        {
+            "collection": "users",
+            "where": {"id": f"{{{{ steps.{auth['id']}.subject }}}}"},
+            "required": False,
+        },
         after=auth["id"],
     )
     claim = "steps.findCaller.role"
@@ -343,9 +343,7 @@ def _role(draft: Draft, roles: list[str]) -> None:
         {"id": "user-1", "email": "ada@example.com", "role": roles[0]},
         {"id": "user-2", "email": "grace@example.com", "role": "member"},
     ]
-    seeded = {
-        d.get("id"): d for t in draft.tests for d in (t.get("seed") or {}).get("users", [])
-    }
+    seeded = {d.get("id"): d for t in draft.tests for d in (t.get("seed") or {}).get("users", [])}
     missing = [doc for doc in callers if doc["id"] not in seeded]
     for doc in callers:
         if doc["id"] in seeded:

@@ -72,13 +72,19 @@ _ARTICLES = {
     "only", "called", "named", "field", "fields", "of", "as", "well",
 }  # fmt: skip
 _TYPE_WORDS: list[tuple[str, dict[str, Any]]] = [
-    (r"(?:list|array|set) of (?:strings?|texts?|words)|\[\s*['\"]?string['\"]?\s*\]|"
-     r"strings? (?:list|array)|\[\]", {"type": "array", "items": "string"}),
+    (
+        r"(?:list|array|set) of (?:strings?|texts?|words)|\[\s*['\"]?string['\"]?\s*\]|"
+        r"strings? (?:list|array)|\[\]",
+        {"type": "array", "items": "string"},
+    ),
     (r"(?:list|array) of (?:integers?|ints?|whole numbers)", {"type": "array", "items": "integer"}),
     (r"(?:list|array) of numbers?", {"type": "array", "items": "number"}),
     (r"(?:list|array)", {"type": "array", "items": "string"}),
-    (r"not (?:an? )?(?:integer|int|whole number)|can have cents|decimals?|float|double "
-     r"precision|money", {"type": "number"}),
+    (
+        r"not (?:an? )?(?:integer|int|whole number)|can have cents|decimals?|float|double "
+        r"precision|money",
+        {"type": "number"},
+    ),
     (r"integers?|int|whole numbers?|number entire|entire|integr|intger", {"type": "integer"}),
     (r"numbers?|numeric|numbr|num", {"type": "number"}),
     (r"booleans?|bool|true ?/ ?false|yes ?/ ?no|flag|checkbox", {"type": "boolean"}),
@@ -140,7 +146,9 @@ def _spans_removed(text: str, spans: list[tuple[int, int]]) -> str:
 def find_fields(original: str) -> list[FieldSpec]:
     """Every field the words list, in order, each once; statements about them applied."""
     text = original.translate(_QUOTES)
-    text = re.sub(r"https?://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", lambda m: " " * len(m.group(0)), text)
+    text = re.sub(
+        r"https?://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", lambda m: " " * len(m.group(0)), text
+    )
     items: list[str] = []
     body = re.search(r"\{([^{}]*)\}", text)
     if body and ":" in body.group(1):
@@ -207,9 +215,12 @@ def _only_modifiers(item: str) -> bool:
     if len(low.split()) > 8:
         return False
     return bool(
-        re.match(r"^(?:which|that|it|and)?\s*(?:is|are|must|should|can|has to|needs to|"
-                 r"optional|required|unique|min|max|minimum|maximum|at least|at most|up to|"
-                 r"default|defaults|between|from|>=|<=|>|<|\d)", low)
+        re.match(
+            r"^(?:which|that|it|and)?\s*(?:is|are|must|should|can|has to|needs to|"
+            r"optional|required|unique|min|max|minimum|maximum|at least|at most|up to|"
+            r"default|defaults|between|from|>=|<=|>|<|\d)",
+            low,
+        )
     )
 
 
@@ -250,8 +261,11 @@ def _answer_before(low: str, start: int) -> bool:
     """ "reply with a thank you", "return 429 with retry info": not a list of fields."""
     before = low[max(0, start - 30) : start]
     return bool(
-        re.search(r"\b(?:return\w*|repl\w+|respond\w*|answer\w*|back|error|\d{3}|say\w*)\W+"
-                  r"(?:\w+\W+){0,3}$", before)
+        re.search(
+            r"\b(?:return\w*|repl\w+|respond\w*|answer\w*|back|error|\d{3}|say\w*)\W+"
+            r"(?:\w+\W+){0,3}$",
+            before,
+        )
     )
 
 
@@ -277,7 +291,10 @@ def _split(clause: str) -> list[str]:
     protected = _protect(clause)
     semi = [p for p in re.split(r"\s*[;\n]\s*", protected) if p.strip()]
     if len(semi) >= 2 and all(re.match(r"^\s*[\w' -]{1,40}:", p) for p in semi):
-        return [p.replace("\x01", ",").replace("\x02", "and").replace("\x03", ";").strip(" .") for p in semi]
+        return [
+            p.replace("\x01", ",").replace("\x02", "and").replace("\x03", ";").strip(" .")
+            for p in semi
+        ]
     parts = re.split(r"\s*(?:,|;|\n|\+|&|\band\b|\bplus\b|\bas well as\b|\balso\b)\s*", protected)
     out = []
     for part in parts:
@@ -350,9 +367,13 @@ def _name_and_rest(raw: str) -> tuple[str | None, str]:
             break  # "an assigned_to email which can be empty": the name is the written one
         if tok == "(" or tok.startswith("["):
             break
-        if not name and low in {"max", "min", "start", "end", "type", "format"} and i + 1 < len(
-            tokens
-        ) and re.fullmatch(r"[a-z]+", lows[i + 1]) and lows[i + 1] not in {"is", "of", "must"}:
+        if (
+            not name
+            and low in {"max", "min", "start", "end", "type", "format"}
+            and i + 1 < len(tokens)
+            and re.fullmatch(r"[a-z]+", lows[i + 1])
+            and lows[i + 1] not in {"is", "of", "must"}
+        ):
             name.append(tok.strip(",.'\""))
             i += 1
             continue
@@ -461,8 +482,12 @@ def _with_type(spec: FieldSpec, kind: dict[str, Any]) -> FieldSpec:
         format=new_format,
         secret=spec.secret,
         items=kind.get("items", "string"),
-        minimum=spec.minimum if new_type in {"integer", "number"} and spec.type in {"integer", "number"} else None,
-        maximum=spec.maximum if new_type in {"integer", "number"} and spec.type in {"integer", "number"} else None,
+        minimum=spec.minimum
+        if new_type in {"integer", "number"} and spec.type in {"integer", "number"}
+        else None,
+        maximum=spec.maximum
+        if new_type in {"integer", "number"} and spec.type in {"integer", "number"}
+        else None,
         max_length=254 if new_format == "email" else 2048 if new_format == "uri" else None,
     )
 
@@ -485,14 +510,26 @@ def _choices(mods: str) -> list[str] | None:
             if inner:
                 parts = [p.strip() for p in re.split(r"[,;]|\bor\b", inner.group(1))]
                 words = [p for p in parts if p and re.fullmatch(r"[\w'-]+", p)]
-                if len(words) >= 2 and len(words) == len([p for p in parts if p]) and not any(
-                    _type(w.lower()) or _REQUIRED.search(w.lower()) or _OPTIONAL.search(w.lower())
-                    or _UNIQUE.search(w.lower()) or re.fullmatch(NUM, w)
-                    for w in words
+                if (
+                    len(words) >= 2
+                    and len(words) == len([p for p in parts if p])
+                    and not any(
+                        _type(w.lower())
+                        or _REQUIRED.search(w.lower())
+                        or _OPTIONAL.search(w.lower())
+                        or _UNIQUE.search(w.lower())
+                        or re.fullmatch(NUM, w)
+                        for w in words
+                    )
                 ):
                     candidates = words
     values = [c.strip(" '\"") for c in candidates if c.strip(" '\"")]
-    values = [v.split()[0] if " " in v and len(v.split()) > 1 and values.index(v) == len(values) - 1 else v for v in values]
+    values = [
+        v.split()[0]
+        if " " in v and len(v.split()) > 1 and values.index(v) == len(values) - 1
+        else v
+        for v in values
+    ]
     values = [v for v in values if not _stop_value(v)]
     if len(values) < 2:
         return None
@@ -515,7 +552,9 @@ def apply_rules(spec: FieldSpec, mods: str) -> FieldSpec:
             max_length=None,
         )  # fmt: skip
     elif re.search(r"\btrue ?/ ?false\b|\byes ?/ ?no\b", low) and spec.type != "array":
-        spec = replace(spec, type="boolean", format=None, pattern=None, max_length=None, min_length=None)
+        spec = replace(
+            spec, type="boolean", format=None, pattern=None, max_length=None, min_length=None
+        )
     spec = _numbers(spec, low)
     default = _DEFAULT.search(mods) or _DEFAULT.search(low)
     if default:
@@ -602,7 +641,13 @@ def _numbers(spec: FieldSpec, low: str) -> FieldSpec:
         return replace(
             spec,
             min_length=int(lo) if lo is not None else spec.min_length,
-            max_length=int(hi) if hi is not None else (None if lo is not None and spec.max_length and spec.max_length < lo else spec.max_length),
+            max_length=int(hi)
+            if hi is not None
+            else (
+                None
+                if lo is not None and spec.max_length and spec.max_length < lo
+                else spec.max_length
+            ),
         )
     if spec.type == "array" and (lo is not None or hi is not None):
         return spec
@@ -648,11 +693,16 @@ def refine(fields: list[FieldSpec], text: str) -> list[FieldSpec]:
             for match in pattern.finditer(low):
                 start, end = match.span(1)
                 tail = text[start:end]
-                if re.match(r"^(?:is|are) (?:sent|stored|saved|returned|used|given)\b", tail.lower()):
+                if re.match(
+                    r"^(?:is|are) (?:sent|stored|saved|returned|used|given)\b", tail.lower()
+                ):
                     continue
                 spec = _refined(spec, tail)
         out.append(spec)
-    if re.search(r"\b(?:the )?(?:rest|others?|everything else|all (?:the )?others?)(?: (?:are|is))? optional\b", low):
+    if re.search(
+        r"\b(?:the )?(?:rest|others?|everything else|all (?:the )?others?)(?: (?:are|is))? optional\b",
+        low,
+    ):
         out = [
             spec if _explicitly_required(spec, low) else replace(spec, required=spec.unique)
             for spec in out

@@ -47,7 +47,11 @@ def list_graph(model: ApiModel, entity: Entity, op: Operation, record: list[Fiel
         if spec.name not in {p.name for p in params}:
             params.append(spec)
     for field in model.fields:
-        if field.name not in {p.name for p in params} and field.name in {"page", "page_size", "pageSize"}:
+        if field.name not in {p.name for p in params} and field.name in {
+            "page",
+            "page_size",
+            "pageSize",
+        }:
             params.append(to_spec(field))
     for spec in params:
         draft.add_field(replace(spec, unique=False))
@@ -98,7 +102,9 @@ def list_graph(model: ApiModel, entity: Entity, op: Operation, record: list[Fiel
                 guards.append(f"{path} != null")
             else:
                 guards.append(f"{path} == null")
-        suffix = "".join(f"By{(f.param or f.field)[:1].upper()}{(f.param or f.field)[1:]}" for f in chosen)
+        suffix = "".join(
+            f"By{(f.param or f.field)[:1].upper()}{(f.param or f.field)[1:]}" for f in chosen
+        )
         step = draft.unique_id(base + suffix.replace("_", ""))
         draft.add(
             step,

@@ -77,8 +77,12 @@ def read_model(prompt: str) -> tuple[ApiModel, list[str]]:
         header = re.search(r"\b(x-[a-z0-9-]+)(?: header)?\b", req.text)
         if header and re.search(r"\b(?:secret|token|signature|key)\b", req.text):
             model.webhook.secret_header = header.group(1)
-            model.fields = [f for f in model.fields if f.name.lower().replace("-", "") not in
-                            {header.group(1).replace("-", ""), "signature", "secret"}]
+            model.fields = [
+                f
+                for f in model.fields
+                if f.name.lower().replace("-", "")
+                not in {header.group(1).replace("-", ""), "signature", "secret"}
+            ]
         if re.search(r"\b(?:hmac|signed payload|signature of the body)\b", req.text):
             model.not_covered.append(
                 "an HMAC signature of the body: the header is compared with a stored secret"
@@ -92,7 +96,9 @@ def read_model(prompt: str) -> tuple[ApiModel, list[str]]:
         model.outbound = _outbound(req, model)
     _extras(model, plan, req)
     for capability, words in missing:
-        model.not_covered.append(f"{words}: there is no {capability.name} step; {capability.nearest}")
+        model.not_covered.append(
+            f"{words}: there is no {capability.name} step; {capability.nearest}"
+        )
     return model, list(plan.assumptions)
 
 
@@ -123,20 +129,27 @@ def _reconsider(plan: Plan | None, req: Request) -> Plan | None:
         return Plan("accountDelete")
     if plan is not None and plan.kind not in {"profile", "login", "signup", "profile_update"}:
         return plan
-    if plan is not None and plan.kind in {"signup", "login"} and re.search(
-        r"\b(?:sign ?up|register|registration|log ?in|sign ?in|logon)\b", text
+    if (
+        plan is not None
+        and plan.kind in {"signup", "login"}
+        and re.search(r"\b(?:sign ?up|register|registration|log ?in|sign ?in|logon)\b", text)
     ):
         return plan
     for match in _OP_NOUN.finditer(text):
         verb, noun = match.group(1), singular(match.group(2))
-        if noun in _ACCOUNT_WORDS or len(noun) < 3 or noun in {"it", "them", "that", "this", "api",
-                                                                  "endpoint", "in", "up", "out"}:
+        if (
+            noun in _ACCOUNT_WORDS
+            or len(noun) < 3
+            or noun in {"it", "them", "that", "this", "api", "endpoint", "in", "up", "out"}
+        ):
             continue
         if plan is not None and plan.kind in {"signup", "login"} and verb in {"log", "post"}:
             continue
-        if plan is not None and plan.kind in {"profile", "profile_update"} and verb in {
-            "get", "read", "show", "fetch", "update", "edit", "change", "find"
-        }:
+        if (
+            plan is not None
+            and plan.kind in {"profile", "profile_update"}
+            and verb in {"get", "read", "show", "fetch", "update", "edit", "change", "find"}
+        ):
             continue
         op = _VERB_OP.get(verb)
         if op is None:
@@ -182,8 +195,10 @@ def _refuse(missing: list[tuple[object, str]]) -> NotUnderstood:
     parts = []
     for capability, words in missing:
         assert isinstance(capability, Capability)
-        parts.append(f"'{words}' needs a {capability.name} step, which Orchestrix does not have; "
-                     f"{capability.nearest}")
+        parts.append(
+            f"'{words}' needs a {capability.name} step, which Orchestrix does not have; "
+            f"{capability.nearest}"
+        )
     return NotUnderstood(
         "I cannot build this: " + "; ".join(parts) + ".",
         ["an API to create products with name, price and a unique sku"],
@@ -259,7 +274,11 @@ def _sort_and_page(op: Operation, text: str, model: ApiModel) -> None:
             op.sort = "date"
         elif not op.sort:
             op.sort = "createdAt"
-        op.order = "desc" if word in {"newest", "latest", "most recent", "most expensive", "highest"} else "asc"
+        op.order = (
+            "desc"
+            if word in {"newest", "latest", "most recent", "most expensive", "highest"}
+            else "asc"
+        )
     page = _PAGE.search(text)
     if page:
         op.page_size = int(next(g for g in page.groups() if g))
@@ -306,8 +325,13 @@ def _filters(op: Operation, req: Request, model: ApiModel, plan: Plan) -> None:
     original = req.original
     added: list[str] = []
 
-    def add(name: str, field: str | None = None, how: str = "eq", spec: ApiField | None = None,
-            required: bool | None = None) -> None:
+    def add(
+        name: str,
+        field: str | None = None,
+        how: str = "eq",
+        spec: ApiField | None = None,
+        required: bool | None = None,
+    ) -> None:
         if name in added or name in _NOT_FILTERS:
             return
         added.append(name)
@@ -321,7 +345,9 @@ def _filters(op: Operation, req: Request, model: ApiModel, plan: Plan) -> None:
         op.filters.append(Filter(field=field or name, op=how, param=name))  # type: ignore[arg-type]
 
     for match in _OF_THING.finditer(original.lower()):
-        thing, name = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+        thing, name = (
+            (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+        )
         written = re.search(re.escape(name), original, re.IGNORECASE)
         name = written.group(0) if written else name
         add(name, required=True)
@@ -362,18 +388,28 @@ def _filters(op: Operation, req: Request, model: ApiModel, plan: Plan) -> None:
         if name in added or name in {"page", "page_size", "pageSize", "limit", "offset"}:
             continue
         low = name.lower()
-        if low.startswith(("min_", "min")) and len(name) > 4 and (name[3] in "_" or name[3].isupper()):
+        if (
+            low.startswith(("min_", "min"))
+            and len(name) > 4
+            and (name[3] in "_" or name[3].isupper())
+        ):
             base = name[4:] if name[3] == "_" else name[3].lower() + name[4:]
             added.append(name)
             op.filters.append(Filter(field=base, op="gte", param=name))
-        elif low.startswith(("max_", "max")) and len(name) > 4 and (name[3] in "_" or name[3].isupper()):
+        elif (
+            low.startswith(("max_", "max"))
+            and len(name) > 4
+            and (name[3] in "_" or name[3].isupper())
+        ):
             base = name[4:] if name[3] == "_" else name[3].lower() + name[4:]
             added.append(name)
             op.filters.append(Filter(field=base, op="lte", param=name))
         else:
             added.append(name)
             op.filters.append(Filter(field=name, param=name))
-    if re.search(r"\b(?:both|all) (?:filters )?(?:are )?optional\b|\bfilters? (?:are |is )?optional\b", text):
+    if re.search(
+        r"\b(?:both|all) (?:filters )?(?:are )?optional\b|\bfilters? (?:are |is )?optional\b", text
+    ):
         for field in model.fields:
             if field.name in added:
                 field.required = False
@@ -415,19 +451,30 @@ def _relations(model: ApiModel, req: Request) -> None:
             key = match.group(8)
             name = next((f.name for f in model.fields if key in f.name.lower()), None)
             if name:
-                model.relations.append(Relation(field=name, collection=_plural_snake(thing), key=key))
+                model.relations.append(
+                    Relation(field=name, collection=_plural_snake(thing), key=key)
+                )
             continue
         _relate_thing(model, thing, code="code" in match.group(0))
 
 
 def _relate_thing(model: ApiModel, thing: str, code: bool = False) -> None:
     if code:
-        name = next((f.name for f in model.fields if f.name.lower() in {f"{thing}code", f"{thing}_code"}), None)
+        name = next(
+            (f.name for f in model.fields if f.name.lower() in {f"{thing}code", f"{thing}_code"}),
+            None,
+        )
         if name is None:
-            name = f"{thing}_code" if any("_" in f.name for f in model.fields) else camel([thing, "code"])
-            model.fields.append(ApiField(name=name, required=True, minLength=1, maxLength=64))
+            name = (
+                f"{thing}_code"
+                if any("_" in f.name for f in model.fields)
+                else camel([thing, "code"])
+            )
+            model.fields.append(ApiField(name=name, required=True, min_length=1, max_length=64))
         if not any(r.field == name for r in model.relations):
-            model.relations.append(Relation(field=name, collection=_plural_snake(thing), key="code"))
+            model.relations.append(
+                Relation(field=name, collection=_plural_snake(thing), key="code")
+            )
         return
     name = _relation_field(model, thing)
     if name is not None:
@@ -451,7 +498,7 @@ def _relation_field(model: ApiModel, thing: str) -> str | None:
     if not model.fields:
         return None
     name = f"{thing}_id" if any("_" in f.name for f in model.fields) else camel([thing, "id"])
-    model.fields.append(ApiField(name=name, required=True, minLength=1, maxLength=64))
+    model.fields.append(ApiField(name=name, required=True, min_length=1, max_length=64))
     return name
 
 
@@ -495,10 +542,14 @@ def _extras(model: ApiModel, plan: Plan, req: Request) -> None:
     extras = req.extras
     text = req.text
     roles = _roles(text)
-    owned = _OWNED.search(text) is not None or (model.kind == "crud" and _MY.search(text) is not None)
+    owned = _OWNED.search(text) is not None or (
+        model.kind == "crud" and _MY.search(text) is not None
+    )
     wants_token = extras.auth or _AUTH.search(re.sub(r"\bx-[\w-]+", " ", text)) is not None
     if model.kind in _AUTH_KINDS and (wants_token or roles or owned):
-        if model.kind == "outbound" and not (extras.auth or re.search(r"logged[- ]in|token required|bearer", text)):
+        if model.kind == "outbound" and not (
+            extras.auth or re.search(r"logged[- ]in|token required|bearer", text)
+        ):
             pass
         else:
             model.auth = Auth(required=True, roles=roles)
@@ -528,14 +579,27 @@ def _roles(text: str) -> list[str]:
     return found
 
 
-_RATE_N = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|fifty|hundred|a hundred)"
+_RATE_N = (
+    r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|fifty|hundred|a hundred)"
+)
 _UNIT = r"(second|sec|minute|min|minit|mins|hour|hr|day|week|month)s?"
 _RATE_RE = re.compile(
     rf"\b{_RATE_N}\s+(?:[a-z_]+\s+){{0,3}}?(?:(?:per|for each|each|by)\s+[a-z_ ]+?\s+)?"
     rf"(?:per|a|an|every|each|in|for|within|/)\s*(\d+)?\s*{_UNIT}\b"
 )
-_SECONDS = {"second": 1, "sec": 1, "minute": 60, "min": 60, "minit": 60, "mins": 60, "hour": 3600,
-            "hr": 3600, "day": 86400, "week": 604800, "month": 2592000}
+_SECONDS = {
+    "second": 1,
+    "sec": 1,
+    "minute": 60,
+    "min": 60,
+    "minit": 60,
+    "mins": 60,
+    "hour": 3600,
+    "hr": 3600,
+    "day": 86400,
+    "week": 604800,
+    "month": 2592000,
+}
 
 
 def _rate(text: str, model: ApiModel) -> RateLimit | None:
@@ -560,7 +624,8 @@ def _rate(text: str, model: ApiModel) -> RateLimit | None:
             window = _SECONDS[match.group(2)] * int(match.group(1))
     asked = limit is not None and re.search(
         r"\b(?:rate|limit\w*|throttl\w*|max|maximum|at most|no more than|cap|lock\w*|only|"
-        r"attempts?|tries|calls|requests|submissions|votes?|quota|may only|gets)\b", text
+        r"attempts?|tries|calls|requests|submissions|votes?|quota|may only|gets)\b",
+        text,
     )
     if not asked:
         if re.search(r"\brate[- ]?limit\w*|\bthrottl\w*", text):
@@ -575,7 +640,12 @@ def _rate(text: str, model: ApiModel) -> RateLimit | None:
         if word in {"ip", "ip address", "client", "address"}:
             return RateLimit(limit=limit, window=window, key="ip")
         if word in {"user", "account", "token", "subject", "signed in user", "logged in user"}:
-            if model.auth is not None or model.kind in {"profile", "profileUpdate", "logout", "passwordChange"}:
+            if model.auth is not None or model.kind in {
+                "profile",
+                "profileUpdate",
+                "logout",
+                "passwordChange",
+            }:
                 return RateLimit(limit=limit, window=window, key="subject")
             continue
         name = _field_named(model, word.replace(" address", "").replace("api key", "api_key"))
@@ -603,7 +673,8 @@ def _emails(req: Request, model: ApiModel) -> list[Email]:
     text = req.text
     mails = re.search(
         r"\b(?:e-?mails?|mail(?:s|ed)?|notif(?:y|ies|ication)|send (?:a |an |them |him |her )?"
-        r"(?:\w+ )?(?:e-?mail|mail|copy|link|code|message)|invitation|invite)\b", text
+        r"(?:\w+ )?(?:e-?mail|mail|copy|link|code|message)|invitation|invite)\b",
+        text,
     )
     if mails is None or model.kind in {"passwordReset"}:
         return []
@@ -611,7 +682,10 @@ def _emails(req: Request, model: ApiModel) -> list[Email]:
         return []
     out: list[Email] = []
     for address in _EMAIL_ADDRESS.findall(req.original):
-        if re.search(rf"(?:e-?mails?|mail|send|notify|to|cc)\W+(?:\w+\W+){{0,6}}{re.escape(address.lower())}", text):
+        if re.search(
+            rf"(?:e-?mails?|mail|send|notify|to|cc)\W+(?:\w+\W+){{0,6}}{re.escape(address.lower())}",
+            text,
+        ):
             out.append(Email(purpose="notify", to=address))
     to_person = re.search(
         r"\b(?:welcome|confirmation|goodbye|verification|invitation|thank you) (?:e-?mail|mail|"
@@ -627,13 +701,17 @@ def _emails(req: Request, model: ApiModel) -> list[Email]:
         target = next((f.name for f in model.fields if f.format == "email"), None)
         if target is None and model.kind in {"signup", "form"}:
             target = "email"
-        out.append(Email(purpose="welcome", toField=target))
-    if not out and model.kind != "form" and re.search(r"\bnotif(?:y|ies|ication)\b|\balert\b", text):
+        out.append(Email(purpose="welcome", to_field=target))
+    if (
+        not out
+        and model.kind != "form"
+        and re.search(r"\bnotif(?:y|ies|ication)\b|\balert\b", text)
+    ):
         out.append(Email(purpose="notify"))
     if not out and re.search(r"\b(?:send|sends) (?:a |an )?(?:welcome )?e-?mail\b", text):
         target = next((f.name for f in model.fields if f.format == "email"), None)
         if target is not None or model.kind in {"signup", "form"}:
-            out.append(Email(purpose="welcome", toField=target or "email"))
+            out.append(Email(purpose="welcome", to_field=target or "email"))
     return out
 
 
@@ -642,7 +720,7 @@ def _email(kind: str, address: str | None, model: ApiModel) -> Email:
         target = next((f.name for f in model.fields if f.format == "email"), None)
         if target is None and model.kind in {"signup", "form"}:
             target = "email"
-        return Email(purpose="welcome", toField=target)
+        return Email(purpose="welcome", to_field=target)
     return Email(purpose="notify", to=address)
 
 
@@ -669,7 +747,7 @@ def _outbound(req: Request, model: ApiModel) -> Outbound:
         call.url = raw.rstrip(".,;)")
         for name in re.findall(r"\{(\w+)\}", call.url):
             if not model.field(name):
-                model.fields.append(ApiField(name=name, required=True, minLength=1, maxLength=200))
+                model.fields.append(ApiField(name=name, required=True, min_length=1, max_length=200))
         if "?" in call.url:
             base, _, query = call.url.partition("?")
             call.url = base
@@ -678,11 +756,16 @@ def _outbound(req: Request, model: ApiModel) -> Outbound:
                 holder = re.fullmatch(r"\{(\w+)\}", value)
                 if key and holder:
                     call.query[key] = holder.group(1)
-    elif re.search(r"\burls? (?:given|provided|sent|passed|chosen) by (?:the )?(?:user|caller|client)"
-                   r"|\b(?:user|caller|client)(?:'s)? (?:gives|provides|sends|passes) (?:a |the )?url"
-                   r"|\bany url\b|\ba url (?:in|from) the (?:request|body|input)\b", text):
+    elif re.search(
+        r"\burls? (?:given|provided|sent|passed|chosen) by (?:the )?(?:user|caller|client)"
+        r"|\b(?:user|caller|client)(?:'s)? (?:gives|provides|sends|passes) (?:a |the )?url"
+        r"|\bany url\b|\ba url (?:in|from) the (?:request|body|input)\b",
+        text,
+    ):
         if not model.field("url"):
-            model.fields.insert(0, ApiField(name="url", format="uri", required=True, maxLength=2048))
+            model.fields.insert(
+                0, ApiField(name="url", format="uri", required=True, max_length=2048)
+            )
         call.url_field = "url"
         call.url = "https://example.com"
         model.fields = [f for f in model.fields if f.name not in {"user", "given"}]
@@ -691,15 +774,20 @@ def _outbound(req: Request, model: ApiModel) -> Outbound:
         call.url = f"https://api.example.com/{topic}"
     if not model.fields and not call.url_field:
         name = "city" if "weather" in text or "forecast" in text else "query"
-        model.fields.append(ApiField(name=name, required=True, minLength=1, maxLength=200))
-    guard = re.search(r"\bonly (?:if|when) (?:the )?(?:answer|response|result|upstream)(?:'s)? "
-                      r"([a-z_]+) is true\b|\bunless (?:the )?(?:answer|response)(?:'s)? ([a-z_]+)"
-                      r"\b", text)
+        model.fields.append(ApiField(name=name, required=True, min_length=1, max_length=200))
+    guard = re.search(
+        r"\bonly (?:if|when) (?:the )?(?:answer|response|result|upstream)(?:'s)? "
+        r"([a-z_]+) is true\b|\bunless (?:the )?(?:answer|response)(?:'s)? ([a-z_]+)"
+        r"\b",
+        text,
+    )
     if guard:
         call.guard = guard.group(1) or guard.group(2)
-    returns = re.search(r"\breturn(?:s|ing)? (?:only |just )?(?:the )?([a-z_]+(?:(?:, | and )"
-                        r"[a-z_]+)*)(?: fields?)? from (?:the|its) (?:answer|response)\b", text)
+    returns = re.search(
+        r"\breturn(?:s|ing)? (?:only |just )?(?:the )?([a-z_]+(?:(?:, | and )"
+        r"[a-z_]+)*)(?: fields?)? from (?:the|its) (?:answer|response)\b",
+        text,
+    )
     if returns:
         call.returns = [n for n in re.split(r", | and ", returns.group(1)) if n]
     return call
-

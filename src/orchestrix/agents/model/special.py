@@ -42,10 +42,16 @@ def account_delete(owned: list[str]) -> tuple[Draft, list[str]]:
     draft.add(
         "deleteUser",
         "dbDelete",
-        {"collection": USERS, "where": {"id": "{{ steps.auth.subject }}"}, "message": "Account not found"},
+        {
+            "collection": USERS,
+            "where": {"id": "{{ steps.auth.subject }}"},
+            "message": "Account not found",
+        },
     )
     draft.add("response", "response", {"status": 200, "body": {"deleted": True}})
-    draft.add_test("deletes the account", {}, 200, {"deleted": True}, seed=_seed_user(), headers=BEARER)
+    draft.add_test(
+        "deletes the account", {}, 200, {"deleted": True}, seed=_seed_user(), headers=BEARER
+    )
     draft.add_test("refuses a request without a token", {}, 401)
     draft.add_test("answers 404 when the account is already gone", {}, 404, headers=BEARER)
     notes = [f"Also deletes the signed-in user's {', '.join(owned)}."] if owned else []
@@ -75,7 +81,11 @@ def owner_forbidden(draft: Draft, collection: str) -> None:
         before=target["id"],
     )
     success = next(
-        (t for t in draft.tests if 200 <= int(t.get("expect", {}).get("status", 0)) < 300 and t.get("seed")),
+        (
+            t
+            for t in draft.tests
+            if 200 <= int(t.get("expect", {}).get("status", 0)) < 300 and t.get("seed")
+        ),
         None,
     )
     if success is None:
@@ -88,7 +98,9 @@ def owner_forbidden(draft: Draft, collection: str) -> None:
             k: [{**d, "ownerId": "user-2", "id": ids.get(d.get("id"), d.get("id"))} for d in v]
             for k, v in success["seed"].items()
         },
-        "input": {k: ids.get(v, v) if isinstance(v, str) else v for k, v in success["input"].items()},
+        "input": {
+            k: ids.get(v, v) if isinstance(v, str) else v for k, v in success["input"].items()
+        },
         "expect": {"status": 403},
     }
     draft.tests.append(other)
@@ -114,8 +126,15 @@ def webhook_secret(draft: Draft, header: str, source: str | None) -> None:
         },
         after="findSecret",
     )
-    seed = {SECRETS: [{"id": "secret-1", "name": source or "default",
-                       "secretHash": "{{ hashPassword('" + TEST_SECRET + "') }}"}]}
+    seed = {
+        SECRETS: [
+            {
+                "id": "secret-1",
+                "name": source or "default",
+                "secretHash": "{{ hashPassword('" + TEST_SECRET + "') }}",
+            }
+        ]
+    }
     for test in draft.tests:
         test.setdefault("headers", {})[name] = TEST_SECRET
     if draft.tests:

@@ -44,8 +44,12 @@ def model_of_graph(old: dict[str, Any], draft: Draft) -> ApiModel:
         field = key.split("input.", 1)[1].split(" ", 1)[0] if kind == "field" else None
         limits.append(
             RateLimit.model_validate(
-                {"limit": int(config.get("limit") or 1), "window": int(config.get("window") or 60),
-                 "key": kind, "field": field}
+                {
+                    "limit": int(config.get("limit") or 1),
+                    "window": int(config.get("window") or 60),
+                    "key": kind,
+                    "field": field,
+                }
             )
         )
     model.rate_limits = limits
@@ -54,7 +58,14 @@ def model_of_graph(old: dict[str, Any], draft: Draft) -> ApiModel:
         to = tool.get("config", {}).get("to")
         text = str(to[0] if isinstance(to, list) and to else to or "")
         if "input." in text:
-            emails.append(Email.model_validate({"purpose": "welcome", "toField": text.split("input.", 1)[1].split(" ", 1)[0].rstrip("}")}))
+            emails.append(
+                Email.model_validate(
+                    {
+                        "purpose": "welcome",
+                        "toField": text.split("input.", 1)[1].split(" ", 1)[0].rstrip("}"),
+                    }
+                )
+            )
         else:
             emails.append(Email(purpose="notify", to=text or None))
     model.emails = emails

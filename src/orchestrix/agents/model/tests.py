@@ -143,7 +143,9 @@ def _ownership_test(draft: Draft) -> None:
             if "id" in doc:
                 renamed[doc["id"]] = f"{doc['id']}-other"
                 doc["id"] = renamed[doc["id"]]
-    test["input"] = {k: renamed.get(v, v) if isinstance(v, str) else v for k, v in test["input"].items()}
+    test["input"] = {
+        k: renamed.get(v, v) if isinstance(v, str) else v for k, v in test["input"].items()
+    }
     listed = "count" in (found.get("expect", {}).get("body") or {})
     test["expect"] = {"status": 200, "body": {"count": 0}} if listed else {"status": 404}
     draft.tests.append(test)
