@@ -741,10 +741,14 @@ def _outbound(req: Request, model: ApiModel) -> Outbound:
     for verb in ("PUT", "PATCH", "DELETE"):
         if re.search(rf"\b{verb.lower()} request\b|\bvia {verb.lower()}\b", text):
             method = verb
+    upper = re.search(r"\b(GET|POST|PUT|PATCH|DELETE)\b", req.original)
+    if upper:
+        method = upper.group(1)
     call = Outbound(method=method, url=req.urls[0] if req.urls else "")  # type: ignore[arg-type]
     if req.urls:
-        raw = next(u for u in re.findall(r"https?://[^\s'\"<>]+", req.original))
-        call.url = raw.rstrip(".,;)")
+        raw = next(u for u in re.findall(r"https?://[^\s'\"]+", req.original))
+        call.url = re.sub(r"<(?:the )?(\w+)[^>]*>", r"{\1}", raw.rstrip(".,;)"))
+        call.url = re.sub(r"=\.\.\.", "={" + (model.fields[0].name if model.fields else "q") + "}", call.url)
         for name in re.findall(r"\{(\w+)\}", call.url):
             if not model.field(name):
                 model.fields.append(ApiField(name=name, required=True, min_length=1, max_length=200))
@@ -756,6 +760,8 @@ def _outbound(req: Request, model: ApiModel) -> Outbound:
                 holder = re.fullmatch(r"\{(\w+)\}", value)
                 if key and holder:
                     call.query[key] = holder.group(1)
+                    if not model.field(holder.group(1)):
+                        model.fields.append(ApiField(name=holder.group(1), required=True))
     elif re.search(
         r"\burls? (?:given|provided|sent|passed|chosen) by (?:the )?(?:user|caller|client)"
         r"|\b(?:user|caller|client)(?:'s)? (?:gives|provides|sends|passes) (?:a |the )?url"
@@ -772,6 +778,18 @@ def _outbound(req: Request, model: ApiModel) -> Outbound:
     else:
         topic = "weather" if re.search(r"\b(?:weather|forecast)\b", text) else "data"
         call.url = f"https://api.example.com/{topic}"
+    model.fields = [f for f in model.fields if f.name not in {"timeout", "query", "get"}]
+    for field in model.fields:
+        field.name = re.sub(r"(?:Param|_param)$", "", field.name) or field.name
+    param = re.search(r"\b(?:with |and )?(?:the )?([a-z]+(?: [a-z]+)?) in (?:the )?query\b|"
+                      r"\bquery param(?:eter)? ([a-z_]+)=", text)
+    if param:
+        from orchestrix.agents.text import camel as _camel
+
+        name = param.group(2) or _camel(param.group(1).split())
+        if not model.field(name):
+            model.fields.append(ApiField(name=name, required=True, min_length=1, max_length=200))
+        call.query.setdefault(name if not param.group(2) else param.group(2), name)
     if not model.fields and not call.url_field:
         name = "city" if "weather" in text or "forecast" in text else "query"
         model.fields.append(ApiField(name=name, required=True, min_length=1, max_length=200))
