@@ -43,8 +43,8 @@ __all__ = [
     "Capability",
     "correct",
     "correct_name",
-    "field_words",
     "corrected",
+    "field_words",
     "has_any",
     "missing_capabilities",
     "negated",
@@ -74,10 +74,53 @@ def field_words() -> frozenset[str]:
     for name in f.SAMPLES:
         found.update(split_camel(name))
     found.update(
-        "name title price category description quantity attendees message stock email password "
-        "phone address amount date rating comment author body content status priority tags "
-        "username street city zip country company subject type size color genre year month "
-        "start end time capacity location event order product customer".split()
+        [
+            "name",
+            "title",
+            "price",
+            "category",
+            "description",
+            "quantity",
+            "attendees",
+            "message",
+            "stock",
+            "email",
+            "password",
+            "phone",
+            "address",
+            "amount",
+            "date",
+            "rating",
+            "comment",
+            "author",
+            "body",
+            "content",
+            "status",
+            "priority",
+            "tags",
+            "username",
+            "street",
+            "city",
+            "zip",
+            "country",
+            "company",
+            "subject",
+            "type",
+            "size",
+            "color",
+            "genre",
+            "year",
+            "month",
+            "start",
+            "end",
+            "time",
+            "capacity",
+            "location",
+            "event",
+            "order",
+            "product",
+            "customer",
+        ]
     )
     return frozenset(w for w in found if len(w) > 2)
 

@@ -124,7 +124,6 @@ def build_backend(models: list[ApiModel], prompt: str) -> BuildResult:
     notes = [f"Built {len(workflows)} endpoints sharing the {namespace} namespace: {names}."]
     for result in results:
         notes.extend(result.assumptions)
-    first = results[0]
     return BuildResult(
         workflows[0],
         f"A backend of {len(workflows)} endpoints: {names}.",

@@ -68,15 +68,37 @@ _NO_DEPLOY = re.compile(
     r"publish\w*|go live)\b(?:\s+(?:it|this|that))?(?:\s+yet)?|\b(?:deploy\w*|ship\w*|publish\w*)"
     r"\s+(?:it\s+)?(?:later|not yet)\b|\bhold off on (?:deploying|shipping)\b"
 )
-_UNDO = re.compile(r"^(?:please\s+)?(?:undo|revert|roll ?back|go back)\b|\bundo (?:that|it|the last)")
+_UNDO = re.compile(
+    r"^(?:please\s+)?(?:undo|revert|roll ?back|go back)\b|\bundo (?:that|it|the last)"
+)
 _REDO = re.compile(r"^(?:please\s+)?redo\b")
 _AND_DEPLOY = re.compile(
     r"(?:,?\s*(?:and|then|and then|,)\s*)?(?:looks good,?\s*)?\b(?:deploy|redeploy|ship|publish)"
     r"(?:\s+(?:it|this|that))?(?:\s+(?:now|please))?\s*[.!]?$|^(?:looks good,?\s*)?(?:deploy|ship)"
     r"(?:\s+it)?\s*(?:,\s*)?"
 )
-_STOP = {"the", "a", "an", "field", "thing", "one", "to", "make", "change", "set", "remove",
-         "and", "it", "up", "chars", "characters", "required", "optional", "unique", "of"}
+_STOP = {
+    "the",
+    "a",
+    "an",
+    "field",
+    "thing",
+    "one",
+    "to",
+    "make",
+    "change",
+    "set",
+    "remove",
+    "and",
+    "it",
+    "up",
+    "chars",
+    "characters",
+    "required",
+    "optional",
+    "unique",
+    "of",
+}
 
 
 class SupervisorAgent:
@@ -159,8 +181,9 @@ class SupervisorAgent:
         stack = self._done if intent == "undo" else self._undone
         if not stack:
             what = "undo" if intent == "undo" else "redo"
-            return SupervisorReply("help", f"There is no change to {what} in this conversation.",
-                                   workflow=workflow)
+            return SupervisorReply(
+                "help", f"There is no change to {what} in this conversation.", workflow=workflow
+            )
         before, after = stack.pop()
         (self._undone if intent == "undo" else self._done).append((before, after))
         target = before if intent == "undo" else after

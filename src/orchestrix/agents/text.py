@@ -139,8 +139,8 @@ _SHORT = frozenset({"and", "the", "for", "per"})
 def correct(word: str) -> str:
     """The vocabulary word a typo stands for, or the word itself."""
     if len(word) == 3 and word not in _SHORT:
-        swapped = {f"{word[:i]}{word[i + 1]}{word[i]}{word[i + 2 :]}" for i in range(2)}
-        return next(iter(sorted(swapped & _SHORT)), word)
+        options = {f"{word[:i]}{word[i + 1]}{word[i]}{word[i + 2 :]}" for i in range(2)}
+        return next(iter(sorted(options & _SHORT)), word)
     if len(word) < 4 or word in VOCABULARY or word in NOT_NOUNS or word in ENGLISH:
         return word
     if not word.isalpha():

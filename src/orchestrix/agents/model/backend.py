@@ -36,7 +36,8 @@ _VERBS = {
 _NOT_THINGS = {
     "a", "an", "the", "my", "one", "it", "them", "their", "theirs", "in", "up", "out", "for",
     "both", "account", "accounts", "user", "users", "password", "token", "profile",
-    "short", "event's", "subscribe", "unsubscribe", "to", "and", "api", "app", "backend", "service", "health", "check", "newsletter",
+    "short", "event's", "subscribe", "unsubscribe", "to", "and", "api", "app", "backend",
+    "service", "health", "check", "newsletter",
 }  # fmt: skip
 _ALL = ["create", "get", "list", "update", "delete"]
 
@@ -67,17 +68,13 @@ def read_backend(prompt: str) -> list[ApiModel]:
             models.append(ApiModel(kind="unsubscribe"))
     for entity, ops, fields_text in _things(prompt, low):
         model = ApiModel(kind="crud", entity=entity, collection=Entity(entity.split()).collection)
-        model.operations = [Operation(action=a) for a in _ALL if a in ops]  # type: ignore[arg-type]
+        model.operations = [Operation(action=a) for a in _ALL if a in ops]
         model.fields = [from_spec(f) for f in find_fields(fields_text)] if fields_text else []
         if accounts:
             model.auth = Auth(required=True)
             model.ownership = True
-        if re.search(r"\blink\b", entity):
-            pass
         models.append(model)
-    if re.search(r"\bshortener\b", low) and not any(
-        m.entity == "link" for m in models
-    ):
+    if re.search(r"\bshortener\b", low) and not any(m.entity == "link" for m in models):
         models.append(ApiModel(kind="shortener"))
     if re.search(r"\bhealth(?: check)?\b", low):
         models.append(ApiModel(kind="health"))
@@ -126,7 +123,8 @@ def _things(prompt: str, low: str) -> list[tuple[str, set[str], str]]:
     # "create, list and delete notes": several verbs on one thing
     verbs = "|".join(sorted(_VERBS))
     for match in re.finditer(
-        rf"\b((?:(?:{verbs})(?:, | and |/|\+)\s*)+(?:{verbs}))\s+(?:the |my |all |their )?([a-z]+)", low
+        rf"\b((?:(?:{verbs})(?:, | and |/|\+)\s*)+(?:{verbs}))\s+(?:the |my |all |their )?([a-z]+)",
+        low,
     ):
         ops = {_VERBS[v] for v in re.findall(r"[a-z]+", match.group(1)) if v in _VERBS}
         note(match.group(2), ops)
@@ -135,9 +133,11 @@ def _things(prompt: str, low: str) -> list[tuple[str, set[str], str]]:
         if order:
             note(order[-1], {_VERBS[match.group(1)]})
     # "boards have a name, cards have title, board_id ..."
-    for match in re.finditer(r"\b([a-z]+)s (?:have|has) ([^.]*?)(?=[,.;] ?[a-z]+s (?:have|has)\b|\.|$)", prompt.lower()):
+    for match in re.finditer(
+        r"\b([a-z]+)s (?:have|has) ([^.]*?)(?=[,.;] ?[a-z]+s (?:have|has)\b|\.|$)", prompt.lower()
+    ):
         note(match.group(1), set(), f"{match.group(1)} with {match.group(2)}")
-    for match in re.finditer(r"\b(?:rsvp|rsvps)\b", low):
+    if re.search(r"\b(?:rsvp|rsvps)\b", low):
         note("rsvp", set())
     for match in re.finditer(r"\b([a-z]+) crud\b|\bcrud (?:for|of) ([a-z]+)\b", low):
         note(match.group(1) or match.group(2), set(_ALL))

@@ -25,8 +25,8 @@ from orchestrix.agents.fields import FieldSpec
 from orchestrix.agents.graph import Draft, field_path, literal, ref
 from orchestrix.agents.model.fieldspec import from_spec, to_spec
 from orchestrix.agents.model.listing import list_graph
-from orchestrix.agents.model.special import SECRETS, account_delete, owner_forbidden, webhook_secret
 from orchestrix.agents.model.schema import ApiModel, Outbound, RateLimit
+from orchestrix.agents.model.special import SECRETS, account_delete, owner_forbidden, webhook_secret
 from orchestrix.agents.model.tests import write_model_tests
 
 ACCOUNT_KINDS = {

@@ -44,21 +44,184 @@ _END = re.compile(
     r"only |sorted|sort |order by|filter|paginat|\d+ (?:per|requests|calls)|logged in|via |"
     r"that (?:emails|sends|notifies)|which (?:emails|sends)|thanks)"
 )
-_NOT_NAME = set(
-    """
-    we us our i me my you your they them their he she his her it its this that these those who
-    is are was were be been being am do does did have has had should must can could would
-    will shall may might need needs want wants like send sends sent get gets return returns
-    check checks store stores save saves give gives make makes create creates add adds reply
-    respond answer if when then else otherwise so but because lol please thanks thank hi hey ok
-    okay obviously just also already never not no yes right away last time nice whole thing
-    things stuff everything nothing something anything logged api endpoint endpoints service
-    token jwt jwts header headers bearer authorization welcome request requests response
-    responses error errors 401 403 404 409 429 400 200 201 per minute hour day
-    second seconds minutes hours days calls attempts times tries back exist exists both
-    read look find fetch use write writes go over hammering left what who whom whose whether
-    bots spam duplicates lol
-    """.split()
+_NOT_NAME = set(  # noqa: C405
+    [
+        "we",
+        "us",
+        "our",
+        "i",
+        "me",
+        "my",
+        "you",
+        "your",
+        "they",
+        "them",
+        "their",
+        "he",
+        "she",
+        "his",
+        "her",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "who",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "am",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "should",
+        "must",
+        "can",
+        "could",
+        "would",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "need",
+        "needs",
+        "want",
+        "wants",
+        "like",
+        "send",
+        "sends",
+        "sent",
+        "get",
+        "gets",
+        "return",
+        "returns",
+        "check",
+        "checks",
+        "store",
+        "stores",
+        "save",
+        "saves",
+        "give",
+        "gives",
+        "make",
+        "makes",
+        "create",
+        "creates",
+        "add",
+        "adds",
+        "reply",
+        "respond",
+        "answer",
+        "if",
+        "when",
+        "then",
+        "else",
+        "otherwise",
+        "so",
+        "but",
+        "because",
+        "lol",
+        "please",
+        "thanks",
+        "thank",
+        "hi",
+        "hey",
+        "ok",
+        "okay",
+        "obviously",
+        "just",
+        "also",
+        "already",
+        "never",
+        "not",
+        "no",
+        "yes",
+        "right",
+        "away",
+        "last",
+        "time",
+        "nice",
+        "whole",
+        "thing",
+        "things",
+        "stuff",
+        "everything",
+        "nothing",
+        "something",
+        "anything",
+        "logged",
+        "api",
+        "endpoint",
+        "endpoints",
+        "service",
+        "token",
+        "jwt",
+        "jwts",
+        "header",
+        "headers",
+        "bearer",
+        "authorization",
+        "welcome",
+        "request",
+        "requests",
+        "response",
+        "responses",
+        "error",
+        "errors",
+        "401",
+        "403",
+        "404",
+        "409",
+        "429",
+        "400",
+        "200",
+        "201",
+        "per",
+        "minute",
+        "hour",
+        "day",
+        "second",
+        "seconds",
+        "minutes",
+        "hours",
+        "days",
+        "calls",
+        "attempts",
+        "times",
+        "tries",
+        "back",
+        "exist",
+        "exists",
+        "both",
+        "read",
+        "look",
+        "find",
+        "fetch",
+        "use",
+        "write",
+        "writes",
+        "go",
+        "over",
+        "hammering",
+        "left",
+        "what",
+        "who",
+        "whom",
+        "whose",
+        "whether",
+        "bots",
+        "spam",
+        "duplicates",
+        "lol",
+    ]
 )
 #: Verbs that open an item with its subject ("the people write name", "user give email").
 _ITEM_VERBS = {
@@ -111,7 +274,7 @@ _DEFAULT = re.compile(
 )
 _LEN_UNITS = re.compile(r"\b(?:characters?|chars?|caracters?|letters?|digits?|long|length)\b")
 _RANGE = re.compile(
-    rf"(?:\bfrom |\bbetween )?({NUM})\s*(?:-|–|\.\.|to|and)\s*({NUM})(?!\s*(?:am|pm|:))"
+    rf"(?:\bfrom |\bbetween )?({NUM})\s*(?:-|\u2013|\.\.|to|and)\s*({NUM})(?!\s*(?:am|pm|:))"
 )
 _MIN = re.compile(
     rf"(?:\bat least|\bmin(?:imum)?(?: of| is| length)?|\bno less than|>=|≥|\bor more than)"
@@ -563,9 +726,9 @@ def apply_rules(spec: FieldSpec, mods: str) -> FieldSpec:
         spec = replace(spec, unique=True, required=True)
     if _OPTIONAL.search(low):
         spec = replace(spec, required=False)
-    elif _REQUIRED.search(low) and not re.search(r"\bnot required\b", low):
-        spec = replace(spec, required=True)
-    elif not spec.unique and spec.default is None and spec.type != "boolean":
+    elif (_REQUIRED.search(low) and not re.search(r"\bnot required\b", low)) or (
+        not spec.unique and spec.default is None and spec.type != "boolean"
+    ):
         spec = replace(spec, required=True)
     if spec.type == "boolean" and spec.default is None and not _REQUIRED.search(low):
         spec = replace(spec, default=False, required=False)
@@ -700,7 +863,8 @@ def refine(fields: list[FieldSpec], text: str) -> list[FieldSpec]:
                 spec = _refined(spec, tail)
         out.append(spec)
     if re.search(
-        r"\b(?:the )?(?:rest|others?|everything else|all (?:the )?others?)(?: (?:are|is))? optional\b",
+        r"\b(?:the )?(?:rest|others?|everything else|all (?:the )?others?)"
+        r"(?: (?:are|is))? optional\b",
         low,
     ):
         out = [
@@ -720,7 +884,7 @@ def _explicitly_required(spec: FieldSpec, low: str) -> bool:
 def _refined(spec: FieldSpec, tail: str) -> FieldSpec:
     low = tail.lower()
     kind = _type(low)
-    if kind and kind.get("type") != spec.type or kind.get("format") not in {None, spec.format}:
+    if (kind and kind.get("type") != spec.type) or kind.get("format") not in {None, spec.format}:
         spec = _with_type(spec, kind)
     before = replace(spec)
     spec = apply_rules(spec, tail)

@@ -22,10 +22,7 @@ def model_of_graph(old: dict[str, Any], draft: Draft) -> ApiModel:
         action = draft.properties.get("action")
         if isinstance(action, dict) and isinstance(action.get("enum"), list):
             kept = {o.action: o for o in model.operations}
-            model.operations = [
-                kept.get(a) or Operation(action=a)  # type: ignore[arg-type]
-                for a in action["enum"]
-            ]
+            model.operations = [kept.get(a) or Operation(action=a) for a in action["enum"]]
         else:
             intent = (draft.data.get("metadata", {}).get("builder") or {}).get("intent")
             ops = [o for o in model.operations if o.action == intent]
