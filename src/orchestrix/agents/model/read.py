@@ -126,6 +126,12 @@ def _reconsider(plan: Plan | None, req: Request) -> Plan | None:
     text = req.words
     if re.search(r"\bdelete (?:my|the|their|your) (?:own )?account\b", text):
         return Plan("accountDelete")
+    if re.search(
+        r"\b(?:from|at|to|calls?|fetch\w*) (?:a|an|the|any) (?:url|link|address|external api|"
+        r"outside api)\b|\burls? (?:given|provided|sent|passed|chosen) by\b",
+        req.text,
+    ) and (plan is None or plan.kind == "crud"):
+        return Plan("http")
     if plan is not None and plan.kind not in {"profile", "login", "signup", "profile_update"}:
         return plan
     if (
@@ -179,6 +185,9 @@ def _only_missing(plan: Plan, req: Request, missing: list[tuple[Capability, str]
     """A request that is nothing but a missing capability ("upload a file", "pay by card")."""
     if not missing or req.fields:
         return False
+    first = " ".join(req.text.split()[:4])
+    if any(words in first for _, words in missing):
+        return True  # "file upload api for ...": the missing thing is what is asked
     if plan.kind != "crud" or plan.entity is None:
         return False
     words = " ".join(w for _, w in missing)
