@@ -264,7 +264,9 @@ def grade_request(outcome: Outcome, expect: dict[str, Any]) -> list[str]:
         if outcome.refused is None and not outcome.not_covered:
             failures.append("built a graph without saying what it cannot do")
     elif outcome.refused is not None:
-        return [f"refused: {outcome.refused[:140]}"]
+        graph_keys = set(expect) - {"refuse", "notCovered"}
+        if expect.get("refuse") is False or graph_keys or not expect.get("notCovered"):
+            return [f"refused: {outcome.refused[:140]}"]
     failures.extend(
         f"did not say it leaves out {word!r}"
         for word in expect.get("notCovered") or []

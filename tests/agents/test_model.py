@@ -98,7 +98,8 @@ def test_the_model_is_kept_in_the_spec_and_compiles_the_same_graph() -> None:
         "create an order for a customer: customer_id, product, quantity (integer >= 1). the "
         "customer must exist, else 404",
         "search houses: city (required), min_bedrooms (integer, optional), sort by price asc",
-        "users can update their own posts only (postId, title, body); if the post isn't theirs, 403",
+        "users can update their own posts only (postId, title, body); if the post is not "
+        "theirs, 403",
         "only the admin role can create a coupon: code (unique), percent (integer 1-100)",
         "stripe webhook receiver, X-Signature header must equal our secret, else 401",
         "delete my account (token required) and also all my notes",
