@@ -94,6 +94,8 @@ def read_model(prompt: str) -> tuple[ApiModel, list[str]]:
     elif kind == "outbound":
         model.outbound = _outbound(req, model)
     _extras(model, req)
+    asked = {w for _, words in missing for w in re.findall(r"[a-z]+", words)}
+    model.fields = [f for f in model.fields if not any(w in f.name.lower() for w in asked)]
     for capability, words in missing:
         model.not_covered.append(
             f"{words}: there is no {capability.name} step; {capability.nearest}"
