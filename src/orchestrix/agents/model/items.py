@@ -37,7 +37,8 @@ _TRIGGER = re.compile(
 )
 #: Where a list of fields ends.
 _END = re.compile(
-    r"[.;!?](?:\s|$)|\n\n|\b(?:and |then |, )*(?:send|sends|sending|reply|replies|respond|responds|"
+    r"[.!?](?:\s|$)|;(?!\s*[\w' -]{1,40}:)(?:\s|$)|\n\n|"
+    r"\b(?:and |then |, )*(?:send|sends|sending|reply|replies|respond|responds|"
     r"return|returns|returning|give back|gives back|answer|answers|email it|e-?mail (?:the|it|them|"
     r"our|us|me)|mail it|notify|store it|save it|we check|we store|we save|if |when |where |"
     r"unless|otherwise|else|never|do not|don't|limit|rate|max \d+ (?:per|calls|requests|attempts)|"
@@ -544,7 +545,12 @@ def _name_and_rest(raw: str) -> tuple[str | None, str]:
             name.append(tok)
             i += 1
             continue
-        if _is_modifier(low, tokens[i + 1 :]) and not (not name and _is_known_name(low)):
+        trailing_name = bool(name) and low in {"date", "time", "email", "url", "link", "id"}
+        if (
+            _is_modifier(low, tokens[i + 1 :])
+            and not (not name and _is_known_name(low))
+            and not trailing_name
+        ):
             break
         if not name and low in _ARTICLES:
             i += 1

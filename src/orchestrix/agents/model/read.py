@@ -222,7 +222,10 @@ def _crud(model: ApiModel, plan: Plan, req: Request) -> None:
         model.collection = entity.collection
     actions = plan.actions if plan.op == "manage" else [plan.op]
     text = req.text
-    if _LISTING.search(text) and actions in (["get"], ["create"], ["create", "list"]):
+    if _LISTING.search(text) and (
+        actions in (["get"], ["create"], ["create", "list"])
+        or not re.search(r"\b(?:create|add|update|delete|remove|edit|crud|manage)\b", text)
+    ):
         actions = ["list"]
     model.operations = [Operation(action=a) for a in actions]
     lst = next((o for o in model.operations if o.action == "list"), None)
@@ -451,10 +454,7 @@ def _relations(model: ApiModel, req: Request) -> None:
     for match in _RELATION.finditer(text):
         groups = [g for g in match.groups() if g]
         thing = groups[0].removesuffix("_id")
-        listing = bool(model.operations) and model.operations[0].action == "list"
-        if thing in {"record", "one", "it", "both", "they", "them"} or (
-            thing in own and not listing
-        ):
+        if thing in {"record", "one", "it", "both", "they", "them"} or thing in own:
             continue
         if match.group(7) and match.group(8):
             key = match.group(8)
