@@ -221,6 +221,24 @@ def apply_message(draft: Draft, message: str) -> list[str]:
     return summaries
 
 
+def _as_written(original: str) -> list[FieldSpec]:
+    from orchestrix.agents.model import items
+
+    match = re.search(r"(?i)\badd\s+(?:an?\s+|the\s+|some\s+)?(?:new\s+)?(?:fields?\s+)?", original)
+    if match is None:
+        return []
+    found = []
+    for item in items._split(original[match.end() :]):
+        spec = items.parse_item(item)
+        if spec is None:
+            if found and items._only_modifiers(item):
+                found[-1] = items._refined(found[-1], item)
+            continue
+        explicit = re.search(r"(?i)\b(?:required|mandatory|unique)\b", item)
+        found.append(spec if explicit else replace(spec, required=False))
+    return found
+
+
 def _set_type(draft: Draft, name: str, kind: str) -> str:
     """A field's type changed, its name kept ("change price to an integer")."""
     from orchestrix.agents.model.items import parse_item
@@ -869,6 +887,9 @@ def _add_field(draft: Draft, clause: str, original: str) -> str | None:
         rest,
     )
     specs = [restore_case(s, original) for s in parse_fields(rest, default_required=False)]
+    if re.search(r"\w_\w|\bdefault", original):
+        # Names written with underscores and defaults: the model's field reader keeps both.
+        specs = _as_written(original) or specs
     if not specs:
         return None
     summaries = []
