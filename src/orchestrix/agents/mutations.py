@@ -227,7 +227,7 @@ def _as_written(original: str) -> list[FieldSpec]:
     match = re.search(r"(?i)\badd\s+(?:an?\s+|the\s+|some\s+)?(?:new\s+)?(?:fields?\s+)?", original)
     if match is None:
         return []
-    found = []
+    found: list[FieldSpec] = []
     for item in items._split(original[match.end() :]):
         spec = items.parse_item(item)
         if spec is None:
