@@ -162,6 +162,16 @@ class SupervisorAgent:
             return SupervisorReply(
                 "run", f"Running {workflow.name} with {shown}.", workflow=workflow, run_input=sample
             )
+        if _NO_DEPLOY.search(normalize(message)):
+            # "don't deploy yet, first add a due date": the change, without the deploy words.
+            rest = _NO_DEPLOY.sub(" ", normalize(message))
+            rest = re.sub(r"^[\s,;.]*(?:but\s+|just\s+|first\s+|,\s*)*", "", rest)
+            rest = re.sub(r"[\s,;.]*(?:but|and)?\s*$", "", rest)
+            if not rest.strip():
+                return SupervisorReply(
+                    "help", "Not deploying. Say what to change.", workflow=workflow
+                )
+            message = rest
         return await self._mutate(message, workflow)
 
     async def _create(self, message: str) -> SupervisorReply:
