@@ -187,22 +187,22 @@ def grade_graph(outcome: Outcome, expect: dict[str, Any]) -> list[str]:
     workflow = workflows[0]
     failures: list[str] = []
     types = {t.type for w in workflows for t in w.tools}
-    for tool in expect.get("tools") or []:
-        if tool not in types:
-            failures.append(f"no {tool} tool")
-    for tool in expect.get("noTools") or []:
-        if tool in types:
-            failures.append(f"has a {tool} tool")
+    failures.extend(f"no {tool} tool" for tool in expect.get("tools") or [] if tool not in types)
+    failures.extend(f"has a {tool} tool" for tool in expect.get("noTools") or [] if tool in types)
     if expect.get("fields"):
         failures.extend(grade_fields(workflow, expect["fields"]))
     props = workflow.input_schema.get("properties") or {}
-    for name in expect.get("noFields") or []:
-        if any(n in props for n in name.split("|")):
-            failures.append(f"has a field {name}")
+    failures.extend(
+        f"has a field {name}"
+        for name in expect.get("noFields") or []
+        if any(n in props for n in name.split("|"))
+    )
     unique = {u for w in workflows for c in _configs(w, "dbInsert") for u in c.get("unique") or []}
-    for key in expect.get("unique") or []:
-        if not any(n in unique for n in key.split("|")):
-            failures.append(f"{key} is not unique (unique: {sorted(unique)})")
+    failures.extend(
+        f"{key} is not unique (unique: {sorted(unique)})"
+        for key in expect.get("unique") or []
+        if not any(n in unique for n in key.split("|"))
+    )
     found = set().union(*(statuses(w) for w in workflows))
     missing = [s for s in expect.get("statuses") or [] if s not in found]
     if missing:
@@ -232,7 +232,9 @@ def _grade_rate_key(workflow: Workflow, want: str) -> list[str]:
     if not keys:
         return ["no rate limit"]
     if want == "ip":
-        ok = any("headers" in k or "client" in k for k in keys) and not any("input." in k for k in keys)
+        ok = any("headers" in k or "client" in k for k in keys) and not any(
+            "input." in k for k in keys
+        )
     elif want == "subject":
         ok = any(".subject" in k for k in keys)
     elif want.startswith("field:"):
@@ -262,10 +264,14 @@ def grade_request(outcome: Outcome, expect: dict[str, Any]) -> list[str]:
         if outcome.refused is None and not outcome.not_covered:
             failures.append("built a graph without saying what it cannot do")
     elif outcome.refused is not None:
-        return [f"refused: {outcome.refused[:140]}"]
-    for word in expect.get("notCovered") or []:
-        if str(word).lower() not in said:
-            failures.append(f"did not say it leaves out {word!r}")
+        graph_keys = set(expect) - {"refuse", "notCovered"}
+        if expect.get("refuse") is False or graph_keys or not expect.get("notCovered"):
+            return [f"refused: {outcome.refused[:140]}"]
+    failures.extend(
+        f"did not say it leaves out {word!r}"
+        for word in expect.get("notCovered") or []
+        if str(word).lower() not in said
+    )
     if outcome.workflow is not None:
         graph_keys = set(expect) - {"refuse", "notCovered"}
         if graph_keys:
@@ -309,9 +315,11 @@ def own_test_failures(workflows: list[Workflow], data_dir: Path) -> list[str]:
                 except Exception as e:
                     failures.append(f"own tests crashed: {type(e).__name__}: {str(e)[:120]}")
                     continue
-                for item in report["results"]:
-                    if not item["passed"]:
-                        failures.append(f"own test {item['name']!r}: {'; '.join(item['problems'])}")
+                failures.extend(
+                    f"own test {item['name']!r}: {'; '.join(item['problems'])}"
+                    for item in report["results"]
+                    if not item["passed"]
+                )
         return failures
 
     return asyncio.run(go())
@@ -335,7 +343,9 @@ def run(paths: list[Path], run_tests: bool = False) -> tuple[list[Grade], list[G
             failures = grade_request(outcome, case.get("expect") or {})
             if run_tests and outcome.workflows:
                 failures += own_test_failures(outcome.workflows, data_dir)
-            requests.append(Grade(case["id"], case.get("style", "?"), case.get("category", "?"), failures, ms))
+            requests.append(
+                Grade(case["id"], case.get("style", "?"), case.get("category", "?"), failures, ms)
+            )
         for case in data.get("changes") or []:
             t0 = time.perf_counter()
             outcome = change(supervisor, case)

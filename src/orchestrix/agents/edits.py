@@ -819,6 +819,17 @@ def fit_rate_limit_tests(draft: Draft) -> None:
     plain = [t for t in draft.tests if not t.get("name", "").startswith("limit:")]
     for i, test in enumerate(plain):
         test.setdefault("headers", {})[CLIENT_HEADER] = f"203.0.113.{i + 1}"
+    key = str(tool.get("config", {}).get("key", ""))
+    counted = key.split("input.", 1)[1].split(" ", 1)[0] if "input." in key else None
+    spec = draft.field(counted) if counted else None
+    if counted and spec is not None:
+        # Counted per a field: tests that only need a valid value are each another caller.
+        success = draft.success_test() or {}
+        taken = success.get("input", {}).get(counted)
+        for i, test in enumerate(plain):
+            given = test.get("input", {})
+            if _status(test) == 400 and given.get(counted) == taken and taken is not None:
+                given[counted] = _distinct(spec, 20 + i)
     if limit > 5 or any(t.get("name", "").startswith("limit:") for t in draft.tests):
         return
     status = _status_of_empty_request(draft)

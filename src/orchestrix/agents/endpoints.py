@@ -36,7 +36,8 @@ def endpoint_names(workflow: Workflow) -> list[str]:
                 names.append(camel([action, *words]))
         return names
     if kind == "form":
-        return [camel(["create", str(model.get("form") or "form")])]
+        form = str(model.get("form") or "form")
+        return ["subscribe"] if form == "newsletter" else [camel(["create", form])]
     if kind in _KIND_NAMES:
         return [_KIND_NAMES[kind]]
     return [str(kind)] if kind else []

@@ -116,6 +116,11 @@ _NOT_ENTITY = NOT_NOUNS | {
     "anything",
     "everything",
     "welcome",
+    "paginated",
+    "sorted",
+    "filtered",
+    "newest",
+    "oldest",
     *_CONTAINERS,
     *_FREQUENCY,
 }

@@ -129,16 +129,18 @@ def field_words() -> frozenset[str]:
 def correct_name(word: str) -> str:
     """A misspelt field word (``nmae``, ``prcie``, ``titel``) as the word it stands for."""
     known = field_words()
-    if len(word) < 4 or word in known or not word.isalpha():
+    if len(word) < 4 or word in known or singular(word) in known or not word.isalpha():
         return word
     fixed = correct(word)
-    if fixed != word:
+    if fixed != word and not fixed.startswith(word):
         return fixed
     for i in range(len(word) - 1):
         swapped = f"{word[:i]}{word[i + 1]}{word[i]}{word[i + 2 :]}"
         if swapped in known:
             return swapped
     match = difflib.get_close_matches(word, known, n=1, cutoff=0.8 if len(word) > 5 else 0.85)
+    if match and (match[0].startswith(word) or word.startswith(match[0])):
+        return word  # "publish" is not "published", "custom" not "customer"
     return match[0] if match else word
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import replace
+from typing import Any
 
 from orchestrix.agents import edits
 from orchestrix.agents.edits import EditRefused
 from orchestrix.agents.field_parser import NAME_ALIASES, parse_fields, parse_item
 from orchestrix.agents.fields import LINKS, LISTS, MONEY, FieldSpec
 from orchestrix.agents.graph import Draft
+from orchestrix.agents.rephrase import rephrase, type_change
 from orchestrix.agents.request import read_email, read_rate, restore_case
 from orchestrix.agents.results import NotUnderstood
 from orchestrix.agents.text import (
@@ -189,6 +191,10 @@ _ABOUT_IT = re.compile(
 
 
 def apply_message(draft: Draft, message: str) -> list[str]:
+    message = rephrase(message, list(draft.properties))
+    typed = type_change(message)
+    if typed is not None and typed[0] in draft.properties:
+        return [_set_type(draft, *typed)]
     whole = _operations(draft, normalize(message).strip(" .!"))
     if whole is not None:
         return [whole]
@@ -213,6 +219,38 @@ def apply_message(draft: Draft, message: str) -> list[str]:
             )
         summaries.append(summary)
     return summaries
+
+
+def _as_written(original: str) -> list[FieldSpec]:
+    from orchestrix.agents.model import items
+
+    match = re.search(r"(?i)\badd\s+(?:an?\s+|the\s+|some\s+)?(?:new\s+)?(?:fields?\s+)?", original)
+    if match is None:
+        return []
+    found: list[FieldSpec] = []
+    for item in items._split(original[match.end() :]):
+        spec = items.parse_item(item)
+        if spec is None:
+            if found and items._only_modifiers(item):
+                found[-1] = items._refined(found[-1], item)
+            continue
+        explicit = re.search(r"(?i)\b(?:required|mandatory|unique)\b", item)
+        found.append(spec if explicit else replace(spec, required=False))
+    return found
+
+
+def _set_type(draft: Draft, name: str, kind: str) -> str:
+    """A field's type changed, its name kept ("change price to an integer")."""
+    from orchestrix.agents.model.items import parse_item
+
+    old = draft.field(name)
+    assert old is not None
+    parsed = parse_item(f"{name} ({kind})")
+    new = replace(parsed if parsed is not None else old, name=name)
+    new = replace(new, required=old.required, unique=old.unique, default=None)
+    if new.type == old.type and new.format == old.format and new.items == old.items:
+        raise edits.EditRefused(f"{name} is already {old.kind_words()}.")
+    return edits.change_field(draft, name, new)
 
 
 def apply_clause(draft: Draft, clause: str, original: str) -> str | None:
@@ -648,6 +686,19 @@ _STRONG_PASSWORD = re.compile(
 _CHOICES = re.compile(r"^[a-z0-9_]+(?:\s*(?:,|\bor\b|,\s*or\b)\s*[a-z0-9_]+)+$")
 
 
+def _cased(values: list[Any], original: str) -> list[Any]:
+    """Choices as the user wrote them ("S, M, L" stays upper case; the clause is lower case)."""
+    out = []
+    for value in values:
+        found = (
+            re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", original, re.IGNORECASE)
+            if isinstance(value, str)
+            else None
+        )
+        out.append(found.group(0) if found else value)
+    return out
+
+
 def _constrain(draft: Draft, clause: str, _original: str) -> str | None:
     strong = _STRONG_PASSWORD.match(clause)
     if strong is not None:
@@ -732,6 +783,8 @@ def _constrain(draft: Draft, clause: str, _original: str) -> str | None:
     parsed = parse_item(f"{label(name)} {rest}")
     if parsed is None:
         return None
+    if parsed.enum:
+        parsed = replace(parsed, enum=_cased(parsed.enum, _original))
     base = replace(old, notes=[])
     changed = False
     for attr in ("minimum", "maximum", "min_length", "max_length", "enum", "pattern"):
@@ -834,6 +887,9 @@ def _add_field(draft: Draft, clause: str, original: str) -> str | None:
         rest,
     )
     specs = [restore_case(s, original) for s in parse_fields(rest, default_required=False)]
+    if re.search(r"\w_\w|\bdefault", original):
+        # Names written with underscores and defaults: the model's field reader keeps both.
+        specs = _as_written(original) or specs
     if not specs:
         return None
     summaries = []

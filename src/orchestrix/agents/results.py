@@ -57,9 +57,12 @@ class BuildResult:
     planner: str = "rules"
     #: Parts of the request nothing handles, in the user's words.
     not_covered: list[str] = field(default_factory=list)
+    #: The other endpoints of a whole backend, in the same namespace as ``workflow``.
+    others: list[Workflow] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "others": [w.to_wire() for w in self.others],
             "workflow": self.workflow.to_wire(),
             "summary": self.summary,
             "assumptions": list(self.assumptions),

@@ -35,6 +35,12 @@ class RulesPlanner:
     name = PLANNER
 
     def generate(self, prompt: str) -> BuildResult:
+        from orchestrix.agents.model.backend import is_backend, read_backend
+
+        if prompt and is_backend(prompt):
+            models = read_backend(prompt)
+            if len(models) >= 2:
+                return build_backend(models, prompt)
         model, assumptions = read_model(prompt)
         name = self._name(prompt)
         if name:
@@ -46,6 +52,7 @@ class RulesPlanner:
 
         draft = Draft.of(workflow)
         summaries = apply_message(draft, message)
+        keep_model(draft)
         fit_rate_limit_tests(draft)
         new = finish(draft)
         return MutationResult(new, " ".join(summaries), diff_workflows(workflow, new), PLANNER)
@@ -70,6 +77,16 @@ _ACCOUNTS = {
 }
 
 
+#: The intent names ``metadata.builder.intent`` has always used.
+_INTENTS = {
+    "profileUpdate": "profile_update",
+    "passwordReset": "reset_request",
+    "passwordResetConfirm": "reset_confirm",
+    "passwordChange": "change_password",
+    "outbound": "http",
+}
+
+
 def build_from_model(
     model: ApiModel, assumptions: list[str] | None = None, planner: str = PLANNER
 ) -> BuildResult:
@@ -77,7 +94,7 @@ def build_from_model(
     draft, notes = compile_model(model)
     notes = [*(assumptions or []), *notes]
     op = model.operations[0].action if len(model.operations) == 1 else "manage"
-    intent = model.form or (op if model.kind == "crud" else model.kind)
+    intent = model.form or (op if model.kind == "crud" else _INTENTS.get(model.kind, model.kind))
     draft.set_meta(planner=planner, intent=intent)
     meta = draft.data.setdefault("metadata", {})
     if model.kind in _ACCOUNTS:
@@ -90,6 +107,46 @@ def build_from_model(
     workflow = finish(draft)
     notes.extend(f"not covered: {item}" for item in model.not_covered)
     return BuildResult(workflow, summarize(workflow), notes, planner, model.not_covered)
+
+
+def build_backend(models: list[ApiModel], prompt: str) -> BuildResult:
+    """Several endpoints of one backend: a workflow each, all in one data namespace."""
+    from orchestrix.agents.text import slug_words
+
+    results = [build_from_model(m) for m in models]
+    namespace = slug_words(prompt)
+    workflows = []
+    for result in results:
+        wire = result.workflow.to_wire()
+        wire.setdefault("metadata", {})["namespace"] = namespace
+        workflows.append(Workflow.model_validate(wire))
+    names = ", ".join(w.name for w in workflows)
+    notes = [f"Built {len(workflows)} endpoints sharing the {namespace} namespace: {names}."]
+    for result in results:
+        notes.extend(result.assumptions)
+    return BuildResult(
+        workflows[0],
+        f"A backend of {len(workflows)} endpoints: {names}.",
+        notes,
+        PLANNER,
+        [n for r in results for n in r.not_covered],
+        workflows[1:],
+    )
+
+
+def keep_model(draft: Draft) -> None:
+    """After an edit of the graph, the model it keeps says what the graph now does: its fields,
+    its operations, its auth and limits; the tests the model implies are added."""
+    from orchestrix.agents.model.sync import model_of_graph
+    from orchestrix.agents.model.tests import write_model_tests
+
+    meta = draft.data.setdefault("metadata", {})
+    old = meta.get(MODEL_KEY)
+    if not isinstance(old, dict):
+        return
+    model = model_of_graph(old, draft)
+    write_model_tests(draft, model)
+    meta[MODEL_KEY] = model.to_wire()
 
 
 def finish(draft: Draft) -> Workflow:

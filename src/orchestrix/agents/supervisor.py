@@ -43,7 +43,7 @@ _CREATE = re.compile(
 
 @dataclass
 class SupervisorReply:
-    intent: str  # create | mutate | run | deploy | explain | help
+    intent: str  # create | mutate | run | deploy | explain | help | question
     message: str
     workflow: Workflow | None = None
     diff: WorkflowDiff | None = None
@@ -63,9 +63,52 @@ class SupervisorReply:
         }
 
 
+_NO_DEPLOY = re.compile(
+    r"\b(?:do not|don't|dont|never|no|not|without)\s+(?:\w+\s+){0,2}?(?:deploy\w*|ship\w*|"
+    r"publish\w*|go live)\b(?:\s+(?:it|this|that))?(?:\s+yet)?|\b(?:deploy\w*|ship\w*|publish\w*)"
+    r"\s+(?:it\s+)?(?:later|not yet)\b|\bhold off on (?:deploying|shipping)\b"
+)
+_UNDO = re.compile(
+    r"^(?:please\s+)?(?:undo|revert|roll ?back|go back)\b|\bundo (?:that|it|the last)"
+)
+_REDO = re.compile(r"^(?:please\s+)?redo\b")
+_AND_DEPLOY = re.compile(
+    r"(?:,?\s*(?:and|then|and then|,)\s*)?(?:looks good,?\s*)?\b(?:deploy|redeploy|ship|publish)"
+    r"(?:\s+(?:it|this|that))?(?:\s+(?:now|please))?\s*[.!]?$|^(?:looks good,?\s*)?(?:deploy|ship)"
+    r"(?:\s+it)?\s*(?:,\s*)?"
+)
+_STOP = {
+    "the",
+    "a",
+    "an",
+    "field",
+    "thing",
+    "one",
+    "to",
+    "make",
+    "change",
+    "set",
+    "remove",
+    "and",
+    "it",
+    "up",
+    "chars",
+    "characters",
+    "required",
+    "optional",
+    "unique",
+    "of",
+}
+
+
 class SupervisorAgent:
     def __init__(self, builder: BuilderAgent | None = None, settings: Settings | None = None):
         self.builder = builder or BuilderAgent(settings)
+        #: This conversation's versions, for undo and redo: (before, after) of each change.
+        self._done: list[tuple[Workflow, Workflow]] = []
+        self._undone: list[tuple[Workflow, Workflow]] = []
+        #: The field the last change was about, what "it" and "that field" mean next.
+        self._last_field: str | None = None
 
     def route(self, message: str, workflow: Workflow | None) -> str:
         text = normalize(message)
@@ -73,6 +116,12 @@ class SupervisorAgent:
             return "help"
         if workflow is None:
             return "create"
+        if _NO_DEPLOY.search(text):
+            return "mutate"
+        if _UNDO.search(text):
+            return "undo"
+        if _REDO.search(text):
+            return "redo"
         if _DEPLOY.search(text) and not re.search(r"\b(?:api|endpoint)\b.*\bthat\b", text):
             return "deploy"
         if _EXPLAIN.search(text):
@@ -90,7 +139,15 @@ class SupervisorAgent:
         if intent == "create":
             return await self._create(message)
         assert workflow is not None
+        if intent in {"undo", "redo"}:
+            return self._history(intent, workflow)
         if intent == "deploy":
+            rest = _AND_DEPLOY.sub(" ", normalize(message)).strip(" ,.")
+            if rest and len(rest.split()) >= 2:
+                changed = await self._mutate(rest, workflow)
+                if changed.intent != "mutate" or changed.workflow is None:
+                    return changed
+                workflow = changed.workflow
             return SupervisorReply(
                 "deploy",
                 f"Deploying {workflow.name}: its {len(workflow.tests)} tests run first, then "
@@ -105,6 +162,16 @@ class SupervisorAgent:
             return SupervisorReply(
                 "run", f"Running {workflow.name} with {shown}.", workflow=workflow, run_input=sample
             )
+        if _NO_DEPLOY.search(normalize(message)):
+            # "don't deploy yet, first add a due date": the change, without the deploy words.
+            rest = _NO_DEPLOY.sub(" ", normalize(message))
+            rest = re.sub(r"^[\s,;.]*(?:but\s+|just\s+|first\s+|,\s*)*", "", rest)
+            rest = re.sub(r"[\s,;.]*(?:but|and)?\s*$", "", rest)
+            if not rest.strip():
+                return SupervisorReply(
+                    "help", "Not deploying. Say what to change.", workflow=workflow
+                )
+            message = rest
         return await self._mutate(message, workflow)
 
     async def _create(self, message: str) -> SupervisorReply:
@@ -120,7 +187,57 @@ class SupervisorAgent:
             "create", text, workflow=result.workflow, assumptions=result.assumptions
         )
 
+    def _history(self, intent: str, workflow: Workflow) -> SupervisorReply:
+        stack = self._done if intent == "undo" else self._undone
+        if not stack:
+            what = "undo" if intent == "undo" else "redo"
+            return SupervisorReply(
+                "help", f"There is no change to {what} in this conversation.", workflow=workflow
+            )
+        before, after = stack.pop()
+        (self._undone if intent == "undo" else self._done).append((before, after))
+        target = before if intent == "undo" else after
+        verb = "Undid" if intent == "undo" else "Redid"
+        from orchestrix.agents.diff import diff_workflows
+
+        diff = diff_workflows(workflow, target)
+        return SupervisorReply("mutate", f"{verb} the last change.", workflow=target, diff=diff)
+
+    def _ambiguous(self, message: str, workflow: Workflow) -> str | None:
+        """ "change the age thing" with min_age and max_age: which one?"""
+        text = normalize(message)
+        if re.match(r"^(?:please\s+)?(?:add|create|also add)\b", text):
+            return None
+        props = list((workflow.input_schema.get("properties") or {}).keys())
+        labels = {p: label(p).replace("_", " ").split() for p in props}
+        words = [w for w in re.findall(r"[a-z_]+", text) if w not in _STOP and len(w) > 2]
+        if any(w in props or w.replace("_", "") in {p.lower() for p in props} for w in words):
+            return None
+        for word in words:
+            matches = [p for p, parts in labels.items() if word in parts]
+            if len(matches) >= 2:
+                return f"Which one do you mean: {' or '.join(matches)}?"
+        return None
+
+    def _resolve_it(self, message: str, workflow: Workflow) -> str:
+        props = workflow.input_schema.get("properties") or {}
+        if self._last_field is None or self._last_field not in props:
+            return message
+        if not re.search(r"\b(?:it|that field|this field|that one)\b", message, re.IGNORECASE):
+            return message
+        return re.sub(
+            r"\b(?:it|that field|this field|that one)\b",
+            f"the {self._last_field} field",
+            message,
+            count=1,
+            flags=re.IGNORECASE,
+        )
+
     async def _mutate(self, message: str, workflow: Workflow) -> SupervisorReply:
+        question = self._ambiguous(message, workflow)
+        if question is not None:
+            return SupervisorReply("question", question, workflow=workflow)
+        message = self._resolve_it(message, workflow)
         try:
             result = await self.builder.mutate(workflow, message)
         except NotUnderstood as e:
@@ -129,6 +246,13 @@ class SupervisorAgent:
             return SupervisorReply("help", e.message, examples=e.examples or MUTATION_EXAMPLES)
         changes = "; ".join(result.diff.lines()[:8])
         text = result.summary + (f" Changes: {changes}." if changes else " Nothing changed.")
+        self._done.append((workflow, result.workflow))
+        self._undone.clear()
+        old = workflow.input_schema.get("properties") or {}
+        new = result.workflow.input_schema.get("properties") or {}
+        touched = [n for n in new if n not in old or new[n] != old[n]]
+        if touched:
+            self._last_field = touched[0]
         return SupervisorReply("mutate", text, workflow=result.workflow, diff=result.diff)
 
     def _help(self, workflow: Workflow | None) -> SupervisorReply:

@@ -139,8 +139,8 @@ _SHORT = frozenset({"and", "the", "for", "per"})
 def correct(word: str) -> str:
     """The vocabulary word a typo stands for, or the word itself."""
     if len(word) == 3 and word not in _SHORT:
-        swapped = {f"{word[:i]}{word[i + 1]}{word[i]}{word[i + 2 :]}" for i in range(2)}
-        return next(iter(sorted(swapped & _SHORT)), word)
+        options = {f"{word[:i]}{word[i + 1]}{word[i]}{word[i + 2 :]}" for i in range(2)}
+        return next(iter(sorted(options & _SHORT)), word)
     if len(word) < 4 or word in VOCABULARY or word in NOT_NOUNS or word in ENGLISH:
         return word
     if not word.isalpha():
@@ -305,3 +305,11 @@ def quoted(text: str) -> list[str]:
     """Text in single or double quotes, in order (``call it "Shop API"`` -> ``["Shop API"]``)."""
     straight = text.translate(_QUOTES)
     return [a or b for a, b in re.findall(r'"([^"]+)"|(?<![a-z])\'([^\']+)\'(?![a-z])', straight)]
+
+
+def slug_words(text: str, most: int = 3) -> str:
+    """A short namespace from a request's first words: ``"a todo app with accounts"`` ->
+    ``todo_app_accounts``."""
+    skip = {"a", "an", "the", "for", "with", "and", "of", "simple", "tiny", "backend", "api"}
+    picked = [w for w in re.findall(r"[a-z]+", text.lower()) if w not in skip][:most]
+    return "_".join(picked) or "backend"

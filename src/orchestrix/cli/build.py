@@ -72,13 +72,24 @@ def new(
         if target.exists() and not force:
             fail(f"{target} exists; pass --force to overwrite it or -o to write elsewhere")
         _save(workflow, target)
+    others: list[Workflow] = list(getattr(result, "others", []))
+    if target is not None:
+        for other in others:
+            # The other endpoints of a whole backend, each in its own file beside the first.
+            _save(other, target.with_name(f"{other.slug}.yaml"))
     if as_json:
         print_json(workflow.to_wire())
         return
     console.print(f"[green]wrote[/] {target} [dim]({result.planner} planner)[/]")
+    for other in others:
+        console.print(f"[green]wrote[/] {target.with_name(f'{other.slug}.yaml')}")  # type: ignore[union-attr]
     console.print(result.summary, soft_wrap=True)
     for note in result.assumptions:
+        if note.startswith("not covered: "):
+            continue
         console.print(f"  [yellow]assumed:[/] {note}", soft_wrap=True)
+    for item in getattr(result, "not_covered", []):
+        console.print(f"  [red]not covered:[/] {item}", soft_wrap=True)
     console.print(
         f'[dim]next: orchestrix test {target}  ·  orchestrix mutate {target} "..."[/]',
         soft_wrap=True,

@@ -92,9 +92,17 @@ def _sync_fields(model: ApiModel, draft: Draft) -> None:
     built = {spec.name: spec for spec in draft.fields()}
     named = {f.name for f in model.fields}
     synced = []
+    several = model.kind == "crud" and len(model.operations) != 1
     for field in model.fields:
         spec = built.get(field.name)
-        synced.append(from_spec(spec) if spec is not None else field)
+        if spec is None:
+            synced.append(field)
+            continue
+        kept = from_spec(spec)
+        if several:
+            # One endpoint for several operations: required and unique stay the create's.
+            kept.required, kept.unique = field.required, field.unique
+        synced.append(kept)
     if not model.fields:
         synced = [from_spec(s) for n, s in built.items() if n not in _PLUMBING and n not in named]
     model.fields = synced

@@ -1,4 +1,4 @@
-"""Between the model's fields and the blueprints' :class:`FieldSpec` (the same facts, two shapes)."""
+"""Between the model's fields and the blueprints' :class:`FieldSpec`: one set of facts."""
 
 from __future__ import annotations
 

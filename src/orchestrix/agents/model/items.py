@@ -37,14 +37,15 @@ _TRIGGER = re.compile(
 )
 #: Where a list of fields ends.
 _END = re.compile(
-    r"[.;!?](?:\s|$)|\n\n|\b(?:and |then |, )*(?:send|sends|sending|reply|replies|respond|responds|"
+    r"[.!?](?:\s|$)|;(?!\s*[\w' -]{1,40}:)(?:\s|$)|\n\n|"
+    r"\b(?:and |then |, )*(?:send|sends|sending|reply|replies|respond|responds|"
     r"return|returns|returning|give back|gives back|answer|answers|email it|e-?mail (?:the|it|them|"
     r"our|us|me)|mail it|notify|store it|save it|we check|we store|we save|if |when |where |"
     r"unless|otherwise|else|never|do not|don't|limit|rate|max \d+ (?:per|calls|requests|attempts)|"
     r"only |sorted|sort |order by|filter|paginat|\d+ (?:per|requests|calls)|logged in|via |"
     r"that (?:emails|sends|notifies)|which (?:emails|sends)|thanks)"
 )
-_NOT_NAME = set(
+_NOT_NAME = set(  # noqa: C405
     [
         "we",
         "us",
@@ -79,7 +80,6 @@ _NOT_NAME = set(
         "do",
         "does",
         "did",
-        "done",
         "have",
         "has",
         "had",
@@ -198,7 +198,6 @@ _NOT_NAME = set(
         "attempts",
         "times",
         "tries",
-        "link",
         "back",
         "exist",
         "exists",
@@ -276,7 +275,7 @@ _DEFAULT = re.compile(
 )
 _LEN_UNITS = re.compile(r"\b(?:characters?|chars?|caracters?|letters?|digits?|long|length)\b")
 _RANGE = re.compile(
-    rf"(?:\bfrom |\bbetween )?({NUM})\s*(?:-|–|\.\.|to|and)\s*({NUM})(?!\s*(?:am|pm|:))"
+    rf"(?:\bfrom |\bbetween )?({NUM})\s*(?:-|\u2013|\.\.|to|and)\s*({NUM})(?!\s*(?:am|pm|:))"
 )
 _MIN = re.compile(
     rf"(?:\bat least|\bmin(?:imum)?(?: of| is| length)?|\bno less than|>=|≥|\bor more than)"
@@ -443,7 +442,8 @@ def _protect(text: str) -> str:
     text = re.sub(r"\([^)]*\)|\[[^\]]*\]", keep, text)
     text = re.sub(rf"\bbetween {NUM} and {NUM}", keep, text, flags=re.IGNORECASE)
     text = re.sub(
-        r"\b(?:one of|one between|either|any of)\s+[\w'-]+(?:\s*(?:,|/|\bor\b)\s*[\w'-]+)+",
+        r"\b(?:one of|one between|either|any of)\s+[\w'-]+(?:\s*(?:,|/|\bor\b)\s*"
+        r"(?!(?:a|an|the|and|optional|required)\b)[\w'-]+)+",
         keep,
         text,
         flags=re.IGNORECASE,
@@ -511,14 +511,22 @@ def _name_and_rest(raw: str) -> tuple[str | None, str]:
         return head, rest
     tokens = re.findall(r"\(|\)|[^\s()]+", raw)
     lows = [t.lower().strip(",.'\"") for t in tokens]
+    joined = next((k for k, w in enumerate(lows[:3]) if w in {"with", "having"}), None)
+    if joined is not None and joined + 1 < len(tokens):
+        tokens, lows = tokens[joined + 1 :], lows[joined + 1 :]
     verb = next((k for k, w in enumerate(lows[:4]) if w in _ITEM_VERBS), None)
     if verb is not None and verb + 1 < len(tokens):
         tokens, lows = tokens[verb + 1 :], lows[verb + 1 :]
     name: list[str] = []
+    leading: list[str] = []
     i = 0
     while i < len(tokens):
         tok = tokens[i]
         low = lows[i]
+        if not name and low in {"optional", "unique", "required", "mandatory", "optionally"}:
+            leading.append(low)
+            i += 1
+            continue
         if name and ("_" in name[0] or re.search(r"[a-z][A-Z]", name[0])):
             break  # "an assigned_to email which can be empty": the name is the written one
         if tok == "(" or tok.startswith("["):
@@ -537,14 +545,19 @@ def _name_and_rest(raw: str) -> tuple[str | None, str]:
             name.append(tok)
             i += 1
             continue
-        if _is_modifier(low, tokens[i + 1 :]) and not (not name and _is_known_name(low)):
+        trailing_name = bool(name) and low in {"date", "time", "email", "url", "link", "id"}
+        if (
+            _is_modifier(low, tokens[i + 1 :])
+            and not (not name and _is_known_name(low))
+            and not trailing_name
+        ):
             break
         if not name and low in _ARTICLES:
             i += 1
             continue
         name.append(tok.strip(",.'\""))
         i += 1
-    rest = " ".join(tokens[i:])
+    rest = " ".join([*tokens[i:], *leading])
     if not name:
         return None, rest
     if len(name) > 4:
@@ -856,7 +869,8 @@ def refine(fields: list[FieldSpec], text: str) -> list[FieldSpec]:
                 spec = _refined(spec, tail)
         out.append(spec)
     if re.search(
-        r"\b(?:the )?(?:rest|others?|everything else|all (?:the )?others?)(?: (?:are|is))? optional\b",
+        r"\b(?:the )?(?:rest|others?|everything else|all (?:the )?others?)"
+        r"(?: (?:are|is))? optional\b",
         low,
     ):
         out = [

@@ -67,6 +67,9 @@ def list_graph(model: ApiModel, entity: Entity, op: Operation, record: list[Fiel
             schema = draft.properties[name]
             schema["type"] = "integer"
             schema.setdefault("minimum", 1)
+            schema.setdefault("default", 1 if name == "page" else page_size)
+            if name in draft.required:
+                draft.required.remove(name)
         limit = ref(f"input.{size} ?? {page_size}")
         offset = ref(f"((input.page ?? 1) - 1) * (input.{size} ?? {page_size})")
     draft.add("input", "input")

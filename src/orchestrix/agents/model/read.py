@@ -14,7 +14,7 @@ from dataclasses import replace
 from orchestrix.agents import basics
 from orchestrix.agents.fields import infer
 from orchestrix.agents.intents import Plan, classify
-from orchestrix.agents.lexicon import missing_capabilities, singular
+from orchestrix.agents.lexicon import Capability, missing_capabilities, singular
 from orchestrix.agents.model.fieldspec import from_spec
 from orchestrix.agents.model.items import find_fields
 from orchestrix.agents.model.schema import (
@@ -93,7 +93,9 @@ def read_model(prompt: str) -> tuple[ApiModel, list[str]]:
         model.fields = []
     elif kind == "outbound":
         model.outbound = _outbound(req, model)
-    _extras(model, plan, req)
+    _extras(model, req)
+    asked = {w for _, words in missing for w in re.findall(r"[a-z]+", words)}
+    model.fields = [f for f in model.fields if not any(w in f.name.lower() for w in asked)]
     for capability, words in missing:
         model.not_covered.append(
             f"{words}: there is no {capability.name} step; {capability.nearest}"
@@ -126,13 +128,18 @@ def _reconsider(plan: Plan | None, req: Request) -> Plan | None:
     text = req.words
     if re.search(r"\bdelete (?:my|the|their|your) (?:own )?account\b", text):
         return Plan("accountDelete")
+    if re.search(
+        r"\b(?:from|at|to|calls?|fetch\w*) (?:a|an|the|any) (?:url|link|address|external api|"
+        r"outside api)\b|\burls? (?:given|provided|sent|passed|chosen) by\b",
+        req.text,
+    ) and (plan is None or plan.kind == "crud"):
+        return Plan("http")
     if plan is not None and plan.kind not in {"profile", "login", "signup", "profile_update"}:
         return plan
     if (
         plan is not None
-        and plan.kind == "signup"
-        and not re.search(r"\bpassword\b", req.text)
-        and False
+        and plan.kind in {"signup", "login"}
+        and re.search(r"\b(?:sign ?up|register|registration|log ?in|sign ?in|logon)\b", text)
     ):
         return plan
     for match in _OP_NOUN.finditer(text):
@@ -176,10 +183,13 @@ def _for_classify(req: Request) -> Request:
     return copy(req, text=clean(req.text), words=clean(req.words))
 
 
-def _only_missing(plan: Plan, req: Request, missing: list[tuple[object, str]]) -> bool:
+def _only_missing(plan: Plan, req: Request, missing: list[tuple[Capability, str]]) -> bool:
     """A request that is nothing but a missing capability ("upload a file", "pay by card")."""
     if not missing or req.fields:
         return False
+    first = " ".join(req.text.split()[:4])
+    if any(words in first for _, words in missing):
+        return True  # "file upload api for ...": the missing thing is what is asked
     if plan.kind != "crud" or plan.entity is None:
         return False
     words = " ".join(w for _, w in missing)
@@ -189,12 +199,9 @@ def _only_missing(plan: Plan, req: Request, missing: list[tuple[object, str]]) -
     )
 
 
-def _refuse(missing: list[tuple[object, str]]) -> NotUnderstood:
-    from orchestrix.agents.lexicon import Capability
-
+def _refuse(missing: list[tuple[Capability, str]]) -> NotUnderstood:
     parts = []
     for capability, words in missing:
-        assert isinstance(capability, Capability)
         parts.append(
             f"'{words}' needs a {capability.name} step, which Orchestrix does not have; "
             f"{capability.nearest}"
@@ -215,9 +222,12 @@ def _crud(model: ApiModel, plan: Plan, req: Request) -> None:
         model.collection = entity.collection
     actions = plan.actions if plan.op == "manage" else [plan.op]
     text = req.text
-    if _LISTING.search(text) and actions in (["get"], ["create"], ["create", "list"]):
+    if _LISTING.search(text) and (
+        actions in (["get"], ["create"], ["create", "list"])
+        or not re.search(r"\b(?:create|add|update|delete|remove|edit|crud|manage)\b", text)
+    ):
         actions = ["list"]
-    model.operations = [Operation(action=a) for a in actions]  # type: ignore[arg-type]
+    model.operations = [Operation(action=a) for a in actions]
     lst = next((o for o in model.operations if o.action == "list"), None)
     get = next((o for o in model.operations if o.action == "get"), None)
     if plan.key is not None and get is not None:
@@ -225,7 +235,7 @@ def _crud(model: ApiModel, plan: Plan, req: Request) -> None:
     if lst is not None:
         _sort_and_page(lst, text, model)
         if len(model.operations) == 1:
-            _filters(lst, req, model, plan)
+            _filters(lst, req, model)
     if len(model.operations) == 1 and model.operations[0].action in {"get", "update", "delete"}:
         own_id = {f"{w}_id" for w in (entity.words if entity else [])} | {
             camel([*(entity.words if entity else []), "id"])
@@ -282,8 +292,6 @@ def _sort_and_page(op: Operation, text: str, model: ApiModel) -> None:
     page = _PAGE.search(text)
     if page:
         op.page_size = int(next(g for g in page.groups() if g))
-    for name in ("page", "page_size", "pageSize", "limit", "offset"):
-        pass
 
 
 def _name_of(phrase: str, model: ApiModel) -> str:
@@ -299,8 +307,9 @@ def _name_of(phrase: str, model: ApiModel) -> str:
 
 
 _BY = re.compile(
-    r"(?<!sorted )(?<!sort )(?<!order )(?<!ordered )\b(?:by|filter(?:ed)? by|and by|with (?:a |the )?"
-    r"given)\s+(?:its |their |the |a )?([a-z_]+(?: (?:id|code|name|date))?)(\s*\([^)]*\)|\s+one of "
+    r"(?<!sorted )(?<!sort )(?<!order )(?<!ordered )\b(?:by|filter(?:ed)? by|and by|"
+    r"with (?:a |the )?given)\s+(?:its |their |the |a )?([a-z_]+(?: (?:id|code|name|date))?)"
+    r"(\s*\([^)]*\)|\s+one of "
     r"[\w, ]+?(?=;|$|\.)|\s+(?:true/false|\(boolean\)))?"
 )
 _OF_THING = re.compile(
@@ -318,7 +327,7 @@ _RANGE_WORDS = (
 _NOT_FILTERS = {"id", "ids", "page", "default", "the", "a", "an", "email", "token", "ip", "user"}
 
 
-def _filters(op: Operation, req: Request, model: ApiModel, plan: Plan) -> None:
+def _filters(op: Operation, req: Request, model: ApiModel) -> None:
     from orchestrix.agents.model.items import parse_item
 
     text = req.text
@@ -342,24 +351,24 @@ def _filters(op: Operation, req: Request, model: ApiModel, plan: Plan) -> None:
             model.fields.append(new)
         elif required is not None:
             model.field(name).required = required  # type: ignore[union-attr]
-        op.filters.append(Filter(field=field or name, op=how, param=name))  # type: ignore[arg-type]
+        op.filters.append(Filter(field=field or name, op=how, param=name))
 
     for match in _OF_THING.finditer(original.lower()):
-        thing, name = (
+        _, name = (
             (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
         )
         written = re.search(re.escape(name), original, re.IGNORECASE)
         name = written.group(0) if written else name
         add(name, required=True)
-    for rx, field, how in _RANGE_WORDS:
-        match = rx.search(text)
-        if match:
-            param = match.group(1)
+    for rx, over, how in _RANGE_WORDS:
+        found = rx.search(text)
+        if found:
+            param = found.group(1)
             written = re.search(re.escape(param), original, re.IGNORECASE)
             param = written.group(0) if written else param
-            target = field or param
+            target = over or param
             spec = model.field(param) or from_spec(
-                replace(infer(param if not field else field), name=param, required=False)
+                replace(infer(over or param), name=param, required=False)
             )
             spec.required = False
             add(param, target, how, spec)
@@ -367,8 +376,8 @@ def _filters(op: Operation, req: Request, model: ApiModel, plan: Plan) -> None:
         phrase = match.group(1)
         if phrase.split()[0] in _NOT_FILTERS or phrase in {"id", "price"}:
             continue
-        item = plan_item = parse_item(f"{phrase} {match.group(2) or ''}".strip())
-        if plan_item is None:
+        item = parse_item(f"{phrase} {match.group(2) or ''}".strip())
+        if item is None:
             continue
         written = re.search(rf"\b{re.escape(phrase.replace(' ', '_'))}\b", original, re.IGNORECASE)
         name = written.group(0) if written else item.name
@@ -419,14 +428,15 @@ def _filters(op: Operation, req: Request, model: ApiModel, plan: Plan) -> None:
 
 
 _RELATION = re.compile(
-    r"\b(?:the |a |an |its |their |that )?([a-z_]+?)(?:[ _]id| code)? (?:must|should|has to|needs to|"
-    r"have to) (?:already )?exist\b|"
+    r"\b(?:the |a |an |its |their |that )?([a-z_]+?)(?:[ _]id| code)? (?:must|should|has to|"
+    r"needs to|have to) (?:already )?exist\b|"
     r"\b(?:belongs? to|for|of|linked to|referenc\w+|to) an? existing ([a-z_]+)\b|"
     r"\bexisting ([a-z_]+)(?:[ _]id)?\b|"
     r"\b404 (?:if|when) (?:the |that |no )?([a-z_]+)(?: id| code)? (?:does not exist|doesn't exist|"
     r"is missing|is not found|is unknown|isn't there|is not there|not found)|"
     r"\bif (?:the |that )?([a-z_]+)(?: id| code)? (?:does not exist|doesn't exist|is unknown|"
-    r"isn't there|is not there|is not found)|\bunknown ([a-z_]+)(?: id| code)? ?(?:->|gives|=>|answers|:)"
+    r"isn't there|is not there|is not found)|"
+    r"\bunknown ([a-z_]+)(?: id| code)? ?(?:->|gives|=>|answers|:)"
     r"|\b(?:if )?no ([a-z_]+) has that ([a-z_]+)"
 )
 
@@ -445,8 +455,7 @@ def _relations(model: ApiModel, req: Request) -> None:
         groups = [g for g in match.groups() if g]
         thing = groups[0].removesuffix("_id")
         if thing in {"record", "one", "it", "both", "they", "them"} or thing in own:
-            if not (thing in own and model.operations and model.operations[0].action == "list"):
-                continue
+            continue
         if match.group(7) and match.group(8):
             key = match.group(8)
             name = next((f.name for f in model.fields if key in f.name.lower()), None)
@@ -470,7 +479,7 @@ def _relate_thing(model: ApiModel, thing: str, code: bool = False) -> None:
                 if any("_" in f.name for f in model.fields)
                 else camel([thing, "code"])
             )
-            model.fields.append(ApiField(name=name, required=True, minLength=1, maxLength=64))
+            model.fields.append(ApiField(name=name, required=True, min_length=1, max_length=64))
         if not any(r.field == name for r in model.relations):
             model.relations.append(
                 Relation(field=name, collection=_plural_snake(thing), key="code")
@@ -498,7 +507,7 @@ def _relation_field(model: ApiModel, thing: str) -> str | None:
     if not model.fields:
         return None
     name = f"{thing}_id" if any("_" in f.name for f in model.fields) else camel([thing, "id"])
-    model.fields.append(ApiField(name=name, required=True, minLength=1, maxLength=64))
+    model.fields.append(ApiField(name=name, required=True, min_length=1, max_length=64))
     return name
 
 
@@ -525,8 +534,9 @@ _AUTH = re.compile(
 _OWNED = re.compile(
     r"\b(?:only (?:their|his|her|my|your|the user's|that user's|the owner's) own|their own|"
     r"(?:only|just) (?:their|his|her|that user's|the user's|the owner's)|belong(?:s|ing)? to "
-    r"(?:the|that|a|whoever|the authenticated|the current) ?(?:signed[- ]in |logged[- ]in |current |"
-    r"authenticated )?\w*|per user|owned by|owner of|only the owner|only the author|theirs|"
+    r"(?:the|that|a|whoever|the authenticated|the current) ?(?:signed[- ]in |logged[- ]in |"
+    r"current |authenticated )?\w*|per user|owned by|owner of|only the owner|only the author|"
+    r"theirs|"
     r"users? (?:can )?(?:only )?see (?:only )?their|for the (?:logged[- ]in|current|signed[- ]in) "
     r"user|only sees? their)\b"
 )
@@ -538,7 +548,7 @@ _RATE_KEY = re.compile(
 )
 
 
-def _extras(model: ApiModel, plan: Plan, req: Request) -> None:
+def _extras(model: ApiModel, req: Request) -> None:
     extras = req.extras
     text = req.text
     roles = _roles(text)
@@ -680,20 +690,22 @@ def _emails(req: Request, model: ApiModel) -> list[Email]:
         return []
     if re.search(r"\b(?:do not|don't|never|no) (?:send )?(?:an? )?e-?mails?\b", text):
         return []
-    out: list[Email] = []
-    for address in _EMAIL_ADDRESS.findall(req.original):
+    out: list[Email] = [
+        Email(purpose="notify", to=address)
+        for address in _EMAIL_ADDRESS.findall(req.original)
         if re.search(
             rf"(?:e-?mails?|mail|send|notify|to|cc)\W+(?:\w+\W+){{0,6}}{re.escape(address.lower())}",
             text,
-        ):
-            out.append(Email(purpose="notify", to=address))
+        )
+    ]
     to_person = re.search(
         r"\b(?:welcome|confirmation|goodbye|verification|invitation|thank you) (?:e-?mail|mail|"
         r"message)|\be-?mail (?:them|him|her|the (?:user|customer|sender|person|new user|teammate|"
         r"subscriber))\b|\bsend (?:them|him|her|to him|to her|the user|it to the user|a copy)|"
         r"\b(?:mail|email|send) it to (?:them|him|her|the user)\b|\bcopy of the \w+ back\b|"
         r"\bback to the sender\b|\bemail (?:the )?(?:link|code) to\b|\bmail it to them\b|"
-        r"\bsend (?:them|him|her) (?:an? )?\w*\s?(?:e-?mail|mail)\b|\bemail them\b|\bto the new user\b|"
+        r"\bsend (?:them|him|her) (?:an? )?\w*\s?(?:e-?mail|mail)\b|\bemail them\b|"
+        r"\bto the new user\b|"
         r"\bsend to him\b|\binvitation mail\b",
         text,
     )
@@ -701,8 +713,7 @@ def _emails(req: Request, model: ApiModel) -> list[Email]:
         target = next((f.name for f in model.fields if f.format == "email"), None)
         if target is None and model.kind in {"signup", "form"}:
             target = "email"
-        if target is not None:
-            out.append(Email(purpose="welcome", toField=target))
+        out.append(Email(purpose="welcome", to_field=target))
     if (
         not out
         and model.kind != "form"
@@ -712,7 +723,7 @@ def _emails(req: Request, model: ApiModel) -> list[Email]:
     if not out and re.search(r"\b(?:send|sends) (?:a |an )?(?:welcome )?e-?mail\b", text):
         target = next((f.name for f in model.fields if f.format == "email"), None)
         if target is not None or model.kind in {"signup", "form"}:
-            out.append(Email(purpose="welcome", toField=target or "email"))
+            out.append(Email(purpose="welcome", to_field=target or "email"))
     return out
 
 
@@ -721,7 +732,7 @@ def _email(kind: str, address: str | None, model: ApiModel) -> Email:
         target = next((f.name for f in model.fields if f.format == "email"), None)
         if target is None and model.kind in {"signup", "form"}:
             target = "email"
-        return Email(purpose="welcome", toField=target)
+        return Email(purpose="welcome", to_field=target)
     return Email(purpose="notify", to=address)
 
 
@@ -742,13 +753,21 @@ def _outbound(req: Request, model: ApiModel) -> Outbound:
     for verb in ("PUT", "PATCH", "DELETE"):
         if re.search(rf"\b{verb.lower()} request\b|\bvia {verb.lower()}\b", text):
             method = verb
-    call = Outbound(method=method, url=req.urls[0] if req.urls else "")  # type: ignore[arg-type]
+    upper = re.search(r"\b(GET|POST|PUT|PATCH|DELETE)\b", req.original)
+    if upper:
+        method = upper.group(1)
+    call = Outbound(method=method, url=req.urls[0] if req.urls else "")
     if req.urls:
-        raw = next(u for u in re.findall(r"https?://[^\s'\"<>]+", req.original))
-        call.url = raw.rstrip(".,;)")
+        raw = next(u for u in re.findall(r"https?://[^\s'\"]+", req.original))
+        call.url = re.sub(r"<(?:the )?(\w+)[^>]*>", r"{\1}", raw.rstrip(".,;)"))
+        call.url = re.sub(
+            r"=\.\.\.", "={" + (model.fields[0].name if model.fields else "q") + "}", call.url
+        )
         for name in re.findall(r"\{(\w+)\}", call.url):
             if not model.field(name):
-                model.fields.append(ApiField(name=name, required=True, minLength=1, maxLength=200))
+                model.fields.append(
+                    ApiField(name=name, required=True, min_length=1, max_length=200)
+                )
         if "?" in call.url:
             base, _, query = call.url.partition("?")
             call.url = base
@@ -757,6 +776,8 @@ def _outbound(req: Request, model: ApiModel) -> Outbound:
                 holder = re.fullmatch(r"\{(\w+)\}", value)
                 if key and holder:
                     call.query[key] = holder.group(1)
+                    if not model.field(holder.group(1)):
+                        model.fields.append(ApiField(name=holder.group(1), required=True))
     elif re.search(
         r"\burls? (?:given|provided|sent|passed|chosen) by (?:the )?(?:user|caller|client)"
         r"|\b(?:user|caller|client)(?:'s)? (?:gives|provides|sends|passes) (?:a |the )?url"
@@ -765,7 +786,7 @@ def _outbound(req: Request, model: ApiModel) -> Outbound:
     ):
         if not model.field("url"):
             model.fields.insert(
-                0, ApiField(name="url", format="uri", required=True, maxLength=2048)
+                0, ApiField(name="url", format="uri", required=True, max_length=2048)
             )
         call.url_field = "url"
         call.url = "https://example.com"
@@ -773,9 +794,24 @@ def _outbound(req: Request, model: ApiModel) -> Outbound:
     else:
         topic = "weather" if re.search(r"\b(?:weather|forecast)\b", text) else "data"
         call.url = f"https://api.example.com/{topic}"
+    model.fields = [f for f in model.fields if f.name not in {"timeout", "query", "get"}]
+    for field in model.fields:
+        field.name = re.sub(r"(?:Param|_param)$", "", field.name) or field.name
+    param = re.search(
+        r"\b(?:with |and )?(?:the )?([a-z]+(?: [a-z]+)?) in (?:the )?query\b|"
+        r"\bquery param(?:eter)? ([a-z_]+)=",
+        text,
+    )
+    if param:
+        from orchestrix.agents.text import camel as _camel
+
+        name = param.group(2) or _camel(param.group(1).split())
+        if not model.field(name):
+            model.fields.append(ApiField(name=name, required=True, min_length=1, max_length=200))
+        call.query.setdefault(name if not param.group(2) else param.group(2), name)
     if not model.fields and not call.url_field:
         name = "city" if "weather" in text or "forecast" in text else "query"
-        model.fields.append(ApiField(name=name, required=True, minLength=1, maxLength=200))
+        model.fields.append(ApiField(name=name, required=True, min_length=1, max_length=200))
     guard = re.search(
         r"\bonly (?:if|when) (?:the )?(?:answer|response|result|upstream)(?:'s)? "
         r"([a-z_]+) is true\b|\bunless (?:the )?(?:answer|response)(?:'s)? ([a-z_]+)"

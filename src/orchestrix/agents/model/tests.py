@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from orchestrix.agents.edits import OWNER
+from orchestrix.agents.edits import OWNER, _distinct
 from orchestrix.agents.fields import FieldSpec
 from orchestrix.agents.graph import Draft
 from orchestrix.agents.model.fieldspec import to_spec
@@ -29,6 +29,8 @@ def write_model_tests(draft: Draft, model: ApiModel) -> None:
         return
     base = success.get("input", {})
     headers = success.get("headers")
+    counted = _counted_field(draft)
+    n = 10
     for field in model.fields:
         if field.name not in draft.properties or field.name not in base:
             continue
@@ -36,12 +38,25 @@ def write_model_tests(draft: Draft, model: ApiModel) -> None:
         for value, why in _violations(spec):
             if _covered(draft, 400, why):
                 continue
-            test = draft.add_test(f"rejects {why}", {**base, field.name: value}, 400)
+            values = {**base, field.name: value}
+            if counted is not None and counted in base and counted != field.name:
+                # A limit counted per this field: each test is another caller.
+                n += 1
+                values[counted] = _distinct(draft.field(counted) or spec, n)
+            test = draft.add_test(f"rejects {why}", values, 400)
             if headers:
                 test["headers"] = copy.deepcopy(headers)
     _relation_tests(draft, model, success)
     if model.kind == "crud" and model.ownership:
         _ownership_test(draft)
+
+
+def _counted_field(draft: Draft) -> str | None:
+    for tool in draft.of_type("rateLimit"):
+        key = str(tool.get("config", {}).get("key", ""))
+        if "input." in key:
+            return key.split("input.", 1)[1].split(" ", 1)[0]
+    return None
 
 
 def _violations(spec: FieldSpec) -> list[tuple[Any, str]]:
@@ -112,7 +127,14 @@ def _ownership_test(draft: Draft) -> None:
         (
             t
             for t in draft.tests
-            if t.get("seed") and 200 <= int(t.get("expect", {}).get("status", 0)) < 300
+            if t.get("seed")
+            and 200 <= int(t.get("expect", {}).get("status", 0)) < 300
+            and any(
+                v == d.get("id")
+                for docs in t["seed"].values()
+                for d in docs
+                for v in t.get("input", {}).values()
+            )
         ),
         None,
     )
@@ -131,6 +153,5 @@ def _ownership_test(draft: Draft) -> None:
     test["input"] = {
         k: renamed.get(v, v) if isinstance(v, str) else v for k, v in test["input"].items()
     }
-    listed = "count" in (found.get("expect", {}).get("body") or {})
-    test["expect"] = {"status": 200, "body": {"count": 0}} if listed else {"status": 404}
+    test["expect"] = {"status": 404}
     draft.tests.append(test)
