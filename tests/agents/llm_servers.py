@@ -65,8 +65,8 @@ def openai_app(script: Script) -> FastAPI:
         script.modes.append(mode)
         if mode in script.reject:
             status = 500 if mode == "tool" else 400
-            message = f"{mode} output is not supported by this server"
-            return JSONResponse({"error": {"message": message, "type": "server_error"}}, status)
+            error = {"message": f"{mode} output is not supported", "type": "server_error"}
+            return JSONResponse({"error": error}, status)
         answer = await script.next()
         message: dict[str, Any] = {"role": "assistant", "content": _text(answer)}
         finish = "stop"
