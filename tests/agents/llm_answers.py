@@ -1,6 +1,7 @@
-"""Answers in the shape small models give them (the API model envelope, compact, no prose), replayed
-by the scripted servers of ``llm_servers``. Written after the answers Qwen2.5-Coder 1.5B gave to the
-intent prompt in issue 20 (same fields, same habits: short names, a checklist, auth left out)."""
+"""Answers in the shape small models give them (the API-model envelope, compact JSON, no prose),
+replayed by the scripted servers of ``llm_servers``. Hand-written, not recorded: no model could be
+run on this machine (see docs/llm.md, "What was measured"). Replace them with recorded answers
+from ``tests/agents/test_llm_real.py`` runs when a model is available."""
 
 from __future__ import annotations
 

@@ -138,6 +138,40 @@ async def test_an_answer_that_fails_its_own_test_is_repaired(
     assert (await run_workflow_tests(result.workflow, services)).ok
 
 
+@pytest.mark.parametrize(
+    ("kind", "mode"),
+    [
+        ("openai", "native"),
+        ("openai", "tool"),
+        ("openai", "prompted"),
+        ("anthropic", "tool"),
+        ("anthropic", "prompted"),
+    ],
+)
+async def test_repairs_work_in_every_mode(tmp_path: Path, kind: str, mode: str) -> None:
+    script = Script([answers.BAD_SCHEMA, answers.FAILS_ITS_TEST, answers.NOTES_FIXED])
+    llm = "openai:scripted-model" if kind == "openai" else "anthropic:scripted-claude"
+    with serving(script, kind) as url:
+        settings = _settings(tmp_path, url, llm=llm, llm_output_mode=mode)
+        result = await BuilderAgent(settings).generate("notes with a title")
+    assert script.modes == [mode] * 3
+    assert result.planner == "llm"
+    assert result.workflow.metadata["builder"]["repairRounds"] == 2
+    assert "does not fit the schema" in result.assumptions[1]
+    assert "fails its own tests" in result.assumptions[2]
+
+
+async def test_a_provider_refusal_hands_over_and_says_so(tmp_path: Path) -> None:
+    script = Script([{"openaiRefusal": "I can't help with that."}])
+    with serving(script) as url:
+        result = await BuilderAgent(_settings(tmp_path, url)).generate("a sign up api")
+    assert len(script.requests) == 1
+    assert result.planner == "rules"
+    assert result.workflow.metadata["builder"]["fallback"]["reason"] == "refused"
+    assert "refused to answer" in result.assumptions[0]
+    assert "I can't help with that." in result.assumptions[0]
+
+
 async def test_an_answer_that_misses_its_own_checklist_is_repaired(tmp_path: Path) -> None:
     fixed = json.loads(json.dumps(answers.MISSES_ITS_CHECKLIST))
     fixed["api"]["fields"][1]["required"] = True

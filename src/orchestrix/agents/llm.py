@@ -18,10 +18,12 @@ import tempfile
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic_ai import Agent, ModelRetry, RunContext, capture_run_messages
 from pydantic_ai.exceptions import (
     AgentRunError,
+    ContentFilterError,
     ModelAPIError,
     ModelConnectionError,
     ModelHTTPError,
@@ -29,7 +31,13 @@ from pydantic_ai.exceptions import (
     UnexpectedModelBehavior,
     UserError,
 )
-from pydantic_ai.messages import ModelMessage, ModelResponse, RetryFeedbackPart, RetryPromptPart
+from pydantic_ai.messages import (
+    ModelMessage,
+    ModelResponse,
+    RetryFeedbackPart,
+    RetryPromptPart,
+    ToolReturnPart,
+)
 
 from orchestrix.agents.diff import diff_workflows
 from orchestrix.agents.llm_answer import LlmAnswer, checklist_problems, compact
@@ -98,7 +106,8 @@ class _Run:
 
 
 class Fallback(Exception):
-    """Why the model's answer is not used: rejected, timed out, unreachable, invalid answer."""
+    """Why the model's answer is not used: rejected, refused, timed out, unreachable, or an
+    invalid answer."""
 
     def __init__(self, reason: str, detail: str, rounds: list[str] | None = None) -> None:
         super().__init__(detail)
@@ -148,15 +157,20 @@ def _rounds(messages: list[ModelMessage]) -> list[str]:
     found: list[str] = []
     for message in messages:
         for part in getattr(message, "parts", []):
-            if not isinstance(part, (RetryPromptPart, RetryFeedbackPart)):
+            retried = isinstance(part, ToolReturnPart) and part.outcome == "retried"
+            if not (retried or isinstance(part, (RetryPromptPart, RetryFeedbackPart))):
                 continue
-            if isinstance(part.content, str):
-                reason = part.content.split("\nAnswer the complete JSON object again")[0]
-            else:
+            content: Any = part.content
+            if isinstance(content, list):
                 errors = [
-                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in part.content[:3]
+                    f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', e)}"
+                    if isinstance(e, dict)
+                    else str(e)
+                    for e in content[:3]
                 ]
                 reason = "the answer does not fit the schema (" + "; ".join(errors) + ")"
+            else:
+                reason = str(content).split("\nAnswer the complete JSON object again")[0]
             found.append(f"repair round {len(found) + 1}: {reason}")
     return found
 
@@ -236,6 +250,11 @@ class LlmPlanner:
                     except ModelAPIError as e:
                         raise Fallback(
                             "rejected", f"the model {target.label} rejected the request ({e})"
+                        ) from e
+                    except ContentFilterError as e:
+                        said = str(e).split(", body:")[0].removeprefix("Content filter triggered. ")
+                        raise Fallback(
+                            "refused", f"the model {target.label} refused to answer ({said})"
                         ) from e
                     except (UnexpectedModelBehavior, AgentRunError) as e:
                         rounds = _rounds(messages)
