@@ -223,10 +223,12 @@ async def test_a_refusal_is_an_honest_not_understood(tmp_path: Path) -> None:
 async def test_a_server_that_rejects_tool_choice_switches_mode(tmp_path: Path) -> None:
     script = Script([answers.PRODUCTS], reject={"tool"})
     with serving(script) as url:
-        settings = _settings(tmp_path, url, llm_output_mode="tool")
-        result = await BuilderAgent(settings).generate("products with name, price, unique sku")
-    assert script.modes == ["tool", "native"]
-    assert result.planner == "llm"
+        builder = BuilderAgent(_settings(tmp_path, url, llm_output_mode="tool"))
+        result = await builder.generate("products with name, price, unique sku")
+        again = await builder.generate("products with name, price, unique sku")
+    # Switched, not fallen back; and the next request goes straight to the mode that worked.
+    assert script.modes == ["tool", "native", "native"]
+    assert result.planner == "llm" and again.planner == "llm"
     assert result.workflow.metadata["builder"]["outputMode"] == "native"
 
 

@@ -189,6 +189,7 @@ class LlmPlanner:
         self.fallback = fallback or RulesPlanner()
         self._target: Target | None = None
         self.modes_tried: list[str] = []
+        self._learned: Mode | None = None
 
     @property
     def target(self) -> Target:
@@ -218,7 +219,11 @@ class LlmPlanner:
         rejected: list[str] = []
         run = _Run()
         async with run.stack:
-            for mode in mode_order(target, self.settings.llm_output_mode):
+            order = mode_order(target, self.settings.llm_output_mode)
+            if self._learned in order:
+                # A server that rejected a mode is asked in the one that worked from then on.
+                order = [self._learned, *(m for m in order if m != self._learned)]
+            for mode in order:
                 self.modes_tried.append(mode)
                 with capture_run_messages() as messages:
                     try:
@@ -264,6 +269,7 @@ class LlmPlanner:
                             f"({len(rounds)} repair rounds; last: {str(e)[:160]})",
                             rounds,
                         ) from e
+                self._learned = mode
                 return result.output, run.built, _rounds(result.all_messages()), mode
         raise Fallback(
             "rejected",
