@@ -306,3 +306,43 @@ def test_orchestrix_new_json_says_which_planner_built_it_and_why(tmp_path: Path)
     assert builder["planner"] == "rules"
     assert builder["fallback"]["reason"] == "timed out"
     assert builder["fallback"]["model"] == "openai:scripted-model"
+
+
+async def test_an_anthropic_timeout_is_not_retried_either(tmp_path: Path) -> None:
+    script = Script([Sleep(5, answers.SIGNUP)])
+    with serving(script, "anthropic") as url:
+        settings = _settings(tmp_path, url, llm="anthropic:scripted-claude", llm_timeout=0.5)
+        result = await BuilderAgent(settings).generate("a sign up api")
+    assert len(script.requests) == 1
+    assert result.workflow.metadata["builder"]["fallback"]["reason"] == "timed out"
+
+
+async def test_a_spec_without_an_api_model_is_changed_by_rules_and_says_so(
+    tmp_path: Path,
+) -> None:
+    from orchestrix.spec.io import load_workflow
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    workflow = load_workflow(examples / "signup.yaml")
+    assert "apiModel" not in workflow.metadata
+    script = Script([answers.SIGNUP])
+    with serving(script) as url:
+        result = await BuilderAgent(_settings(tmp_path, url)).mutate(workflow, "add a phone field")
+    assert script.requests == []  # nothing to send: the model answers API models only
+    assert result.planner == "rules"
+    assert "keeps no API model" in result.summary
+    assert result.diff.added_fields == ["phone"]
+
+
+def test_timeouts_default_by_provider_kind(tmp_path: Path) -> None:
+    from orchestrix.agents.llm_output import HOSTED_TIMEOUT, LOCAL_TIMEOUT, target_of
+
+    def timeout(**values: Any) -> float:
+        return target_of(Settings(data_dir=tmp_path, _env_file=None, **values)).timeout
+
+    assert timeout(llm="openai:gpt-4o-mini", llm_base_url=None) == HOSTED_TIMEOUT
+    assert timeout(llm="anthropic:claude-x", llm_base_url=None) == HOSTED_TIMEOUT
+    assert timeout(llm="ollama:qwen2.5:7b", llm_base_url=None) == LOCAL_TIMEOUT
+    assert timeout(llm="openai:q", llm_base_url="http://127.0.0.1:8000/v1") == LOCAL_TIMEOUT
+    assert timeout(llm="llamacpp:q", llm_base_url=None, llm_timeout=30) == 30
+    assert LOCAL_TIMEOUT > HOSTED_TIMEOUT
