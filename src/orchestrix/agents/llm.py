@@ -228,6 +228,10 @@ class LlmPlanner:
                 with capture_run_messages() as messages:
                     try:
                         result = await self._agent(mode, run).run(prompt, deps=run)
+                    except UserError as e:
+                        # pydantic-ai knows this model lacks the mode: try the next one.
+                        rejected.append(f"{mode} ({str(e)[:80]})")
+                        continue
                     except ModelTimeoutError as e:
                         raise Fallback(
                             "timed out",
