@@ -57,11 +57,30 @@ class Settings(BaseSettings):
         description="API key for the builder's model. Unset: the provider's own variable "
         "(OPENAI_API_KEY, ANTHROPIC_API_KEY).",
     )
+    # --- llm planner (agents/llm*.py) ---
     llm_repair_rounds: int = Field(
-        default=2, ge=0, le=10, description="How often the model may fix a graph that fails checks."
+        default=2,
+        ge=0,
+        le=10,
+        description="How often the model may fix an answer that fails the schema, the checks, "
+        "the graph's tests or its own checklist.",
     )
-    llm_timeout: float = Field(
-        default=60.0, gt=0, description="Seconds one request to the builder's model may take."
+    llm_timeout: float | None = Field(
+        default=None,
+        gt=0,
+        description="Seconds one request to the builder's model may take; never retried. Unset: "
+        "120 for hosted models, 900 for local ones (Ollama, llama.cpp, a loopback base URL).",
+    )
+    llm_output_mode: Literal["auto", "native", "tool", "prompted"] = Field(
+        default="auto",
+        description="How the model gives its structured answer: `native` JSON-schema output, "
+        "a forced `tool` call, or `prompted` JSON. `auto` picks per provider.",
+    )
+    llm_max_tokens: int = Field(
+        default=1500, ge=64, description="Most tokens the model may answer with, per request."
+    )
+    llm_temperature: float = Field(
+        default=0.1, ge=0, le=2, description="Sampling temperature of the builder's model."
     )
 
     max_body_bytes: int = Field(

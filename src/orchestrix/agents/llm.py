@@ -1,231 +1,363 @@
-"""The llm planner: a model (``ORCHESTRIX_LLM``) writes the graph as structured output.
+"""The llm planner: a model (``ORCHESTRIX_LLM``) answers the API model as structured output and
+the builder's compilers turn it into the graph and its tests, exactly as for the rules planner
+(:func:`orchestrix.agents.rules.build_from_model`).
 
-The answer is validated against the spec models (pydantic-ai's structured output), then by the
-static checks; their problems go back to the model for at most ``llm_repair_rounds`` rounds.
-A model that cannot be reached, or that never gets it right, hands over to the rules planner,
-and the result says so.
+An answer is judged in rounds (at most ``llm_repair_rounds`` repairs): it must fit the schema,
+compile, pass the static checks, pass the graph's own tests, and hold every essential the model
+listed for the request. Each failure goes back to the model with its reason, and every round is
+in the build's notes. A server that rejects the output mode is asked in the next mode
+(:mod:`llm_output`). A model that cannot be reached, times out (never retried), is rejected in
+every mode or keeps failing hands over to the rules planner, and the result says which planner
+built it and why, in its notes and in ``metadata.builder.fallback`` (so ``--json`` shows it).
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import tempfile
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-import httpx
-from pydantic import BaseModel, Field
-from pydantic_ai import Agent, ModelRetry, RunContext
-from pydantic_ai.exceptions import AgentRunError, UserError
-from pydantic_ai.models import Model
+from pydantic_ai import Agent, ModelRetry, RunContext, capture_run_messages
+from pydantic_ai.exceptions import (
+    AgentRunError,
+    ContentFilterError,
+    ModelAPIError,
+    ModelConnectionError,
+    ModelHTTPError,
+    ModelTimeoutError,
+    UnexpectedModelBehavior,
+    UserError,
+)
+from pydantic_ai.messages import (
+    ModelMessage,
+    ModelResponse,
+    RetryFeedbackPart,
+    RetryPromptPart,
+    ToolReturnPart,
+)
 
 from orchestrix.agents.diff import diff_workflows
+from orchestrix.agents.llm_answer import LlmAnswer, checklist_problems, compact
+from orchestrix.agents.llm_output import (
+    Mode,
+    Target,
+    build_model,
+    mode_order,
+    model_settings,
+    output_spec,
+    target_of,
+)
+from orchestrix.agents.model import ApiModel
 from orchestrix.agents.results import BuildResult, MutationResult, NotUnderstood
-from orchestrix.agents.rules import RulesPlanner
-from orchestrix.errors import ConfigurationError
+from orchestrix.agents.rules import MODEL_KEY, RulesPlanner, build_from_model
+from orchestrix.errors import ConfigurationError, OrchestrixError
 from orchestrix.settings import Settings
 from orchestrix.spec.models import Workflow
+from orchestrix.tools.base import Services
 
 log = logging.getLogger("orchestrix.builder")
 PLANNER = "llm"
-
-
-class LlmBuild(BaseModel):
-    """What the model answers: the whole graph plus a short account of it."""
-
-    summary: str = Field(description="One or two sentences: what the API does.")
-    assumptions: list[str] = Field(
-        default_factory=list, description="What you assumed where the request was ambiguous."
-    )
-    workflow: Workflow = Field(description="The complete orchestrix/v1 workflow.")
-
-
-class CannotBuild(BaseModel):
-    """The model's answer when the request is not an API (a poem, a joke...)."""
-
-    reason: str = Field(description="Why this is not an API Orchestrix can build.")
-
-
-def _catalog() -> str:
-    from orchestrix.tools import registry
-
-    lines = []
-    for name, cls in sorted(registry().items()):
-        schema = cls.config_schema()
-        keys = ", ".join(schema.get("properties", {}))
-        lines.append(f"- {name}: {cls.summary} Config: {keys or 'none'}.")
-    return "\n".join(lines)
-
+#: Statuses that mean "this server does not take this output mode": ask in the next one.
+MODE_REJECTED = {400, 404, 422, 500, 501}
 
 INSTRUCTIONS = """\
-You design APIs for Orchestrix as tool graphs in the orchestrix/v1 format (camelCase keys).
-A workflow has: name, description, inputSchema (JSON Schema 2020-12 object of the request body),
-tools (each {id, type, config, when?}), executionOrder (tool ids in run order) and tests.
-
-Rules:
-- Only these tool types exist:
-{catalog}
-- Ids are camelCase. Start with {id: input, type: input} then {id: validation, type:
-  validation}; end with a response tool. A response that runs ends the run.
-- Config strings reference data with {{ expression }}: input.<field>, steps.<toolId>.<field>,
-  headers.authorization. Functions: now(), today(), uuid(), randomToken(n), shortId(n),
-  lower(), upper(), trim(), default(x, d), coalesce(a, b), concat(...), len(), slugify().
-  Operators: == != < <= > >= and or not, a ?? b. There is no ternary: use a `when` guard.
-- Every input.<field> you reference must be declared in inputSchema.properties.
-- Passwords are never stored as given: hash them with hashPassword and store
-  steps.<id>.hash as passwordHash. Token checks use jwtVerify with token
-  "{{ headers.authorization }}".
-- Write tests: a success case, a validation failure (400) and, where they apply, a duplicate
-  (409), not found (404) or wrong password / missing token (401). Tests run in order in one
-  fresh namespace. A test may seed collections (seed: {users: [{id: user-1, ...}]}, a
-  seeded id is kept) and may call hashPassword('pw') and jwt('user-1') in seed, input and
-  headers, e.g. headers: {authorization: "Bearer {{ jwt('user-1') }}"}.
-  expect.body matches as a subset; "*" matches any present value.
-If the request is not an API at all, answer CannotBuild with the reason.
+You turn a request for an HTTP API into Orchestrix's API model (JSON). Answer one JSON object
+{"api": {...}, "essentials": [...], "summary": "..."}; no prose around it.
+- kind: signup, login, profile, profileUpdate, passwordReset, passwordResetConfirm,
+  passwordChange, logout, accountDelete (accounts); crud (records of an entity, with operations
+  create/get/list/update/delete); form (contact, feedback, newsletter, waitlist: stored and
+  maybe emailed); webhook (stores events); outbound (calls another API); shortener, resolver;
+  health, ping, hello, echo, time; unsubscribe; compute.
+- fields: only what the user asked for, named as the user named them; set required, unique,
+  format (email, date, uri), min/max, minLength/maxLength, enum as asked. A password is
+  {"name": "password", "secret": true, "required": true}.
+- auth: only when the user asks for a logged-in caller, a token or roles; otherwise leave it out.
+- rateLimits, emails, relations, ownership only when asked.
+- notCovered: what the request asks that the model cannot express, in the user's words.
+- essentials: the few things the request cannot do without: {"what": "field"|"required"|
+  "unique"|"secret", "name": FIELD} or {"what": "status", "status": 409}.
+- Not an API at all (a poem, a joke): {"refusal": "why"}. A change that is ambiguous:
+  {"question": "what to ask"}.
 """
 
 
-def build_model(settings: Settings) -> Model:
-    """The pydantic-ai model named by ``settings.llm`` (``provider:model``)."""
-    from openai import AsyncOpenAI
+@dataclass
+class _Run:
+    """One request's state, shared with the output validator."""
 
-    spec = settings.llm or ""
-    provider, sep, name = spec.partition(":")
-    if not sep:
-        provider, name = "openai", spec
-    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-    if provider in {"openai", "openai-chat", "ollama"}:
-        from pydantic_ai.models.openai import OpenAIChatModel
-        from pydantic_ai.providers.openai import OpenAIProvider
+    services: Services | None = None
+    stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+    built: BuildResult | None = None
+    base: str | None = None
 
-        base_url = settings.llm_base_url
-        if provider == "ollama":
-            base_url = base_url or "http://127.0.0.1:11434/v1"
-            key = key or "ollama"
-        client = AsyncOpenAI(
-            base_url=base_url,
-            api_key=key or ("unused" if base_url else None),
-            max_retries=1,
-            timeout=settings.llm_timeout,
+    async def test_services(self) -> Services:
+        if self.services is None:
+            from orchestrix.runtime.services import open_services
+
+            tmp = Path(self.stack.enter_context(tempfile.TemporaryDirectory()))
+            scratch = Settings(
+                data_dir=tmp, database_url=None, redis_url=None, llm=None, _env_file=None
+            )
+            self.services = await self.stack.enter_async_context(open_services(scratch))
+        return self.services
+
+
+class Fallback(Exception):
+    """Why the model's answer is not used: rejected, refused, timed out, unreachable, or an
+    invalid answer."""
+
+    def __init__(self, reason: str, detail: str, rounds: list[str] | None = None) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+        self.rounds = rounds or []
+
+
+def _retry(reason: str) -> ModelRetry:
+    return ModelRetry(reason + "\nAnswer the complete JSON object again, fixed.")
+
+
+async def _judge(ctx: RunContext[_Run], out: LlmAnswer) -> LlmAnswer:
+    """Compile, check, run the graph's tests and the checklist; a failure is a repair round."""
+    from orchestrix.runtime.testing import run_workflow_tests
+
+    run = ctx.deps
+    run.built = None
+    if out.api is None:
+        if out.refusal or out.question:
+            return out
+        raise _retry("Your answer has no api (nor a question or refusal).")
+    try:
+        built = build_from_model(out.api, planner=PLANNER)
+    except OrchestrixError as e:
+        details = e.details if isinstance(e.details, list) else []
+        listed = "; ".join(
+            str(d.get("message", d)) if isinstance(d, dict) else str(d) for d in details
         )
-        return OpenAIChatModel(name, provider=OpenAIProvider(openai_client=client))
-    if provider == "anthropic":
-        from pydantic_ai.models.anthropic import AnthropicModel
-        from pydantic_ai.providers.anthropic import AnthropicProvider
+        raise _retry(f"This API model does not compile: {e.message}. {listed}".strip()) from e
+    except (KeyError, ValueError, TypeError, IndexError) as e:
+        raise _retry(f"This API model does not compile ({type(e).__name__}: {e}).") from e
+    report = await run_workflow_tests(built.workflow, await run.test_services())
+    failed = [r for r in report.results if not r.passed]
+    if failed:
+        lines = "; ".join(f"{r.name}: {', '.join(r.problems)}" for r in failed[:5])
+        raise _retry(f"The graph built from your model fails its own tests: {lines}.")
+    missing = checklist_problems(built.workflow, out.essentials)
+    if missing:
+        raise _retry("The graph misses what you listed as essential: " + "; ".join(missing) + ".")
+    run.built = built
+    return out
 
-        return AnthropicModel(
-            name, provider=AnthropicProvider(api_key=key, base_url=settings.llm_base_url)
-        )
-    raise ConfigurationError(
-        f"ORCHESTRIX_LLM names an unknown provider {provider!r}: use openai, anthropic or ollama",
-        {"llm": spec},
-    )
 
-
-def problems_of(workflow: Workflow) -> list[str]:
-    from orchestrix.runtime.checks import check_workflow
-
-    found = [str(p) for p in check_workflow(workflow)]
-    if not workflow.tests:
-        found.append("tests: write tests (a success case and a validation failure at least)")
-    if not any(t.type == "response" for t in workflow.tools):
-        found.append("tools: end the graph with a response tool")
+def _rounds(messages: list[ModelMessage]) -> list[str]:
+    """Every repair round and its reason, read from the conversation."""
+    found: list[str] = []
+    for message in messages:
+        for part in getattr(message, "parts", []):
+            retried = isinstance(part, ToolReturnPart) and part.outcome == "retried"
+            if not (retried or isinstance(part, (RetryPromptPart, RetryFeedbackPart))):
+                continue
+            content: Any = part.content
+            if isinstance(content, list):
+                errors = [
+                    f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', e)}"
+                    if isinstance(e, dict)
+                    else str(e)
+                    for e in content[:3]
+                ]
+                reason = "the answer does not fit the schema (" + "; ".join(errors) + ")"
+            else:
+                reason = str(content).split("\nAnswer the complete JSON object again")[0]
+            found.append(f"repair round {len(found) + 1}: {reason}")
     return found
 
 
+def _answered(messages: list[ModelMessage]) -> bool:
+    return any(isinstance(m, ModelResponse) for m in messages)
+
+
 class LlmPlanner:
-    """Asks a model for the graph; repairs it with the checks' problems; falls back to rules."""
+    """Asks a model for the API model; repairs with checks, tests and its checklist; falls back."""
 
     name = PLANNER
 
     def __init__(self, settings: Settings, fallback: RulesPlanner | None = None) -> None:
         self.settings = settings
         self.fallback = fallback or RulesPlanner()
-        self.rounds = 0
-        self._agent: Agent[None, LlmBuild | CannotBuild] | None = None
+        self._target: Target | None = None
+        self.modes_tried: list[str] = []
+        self._learned: Mode | None = None
 
-    def _get_agent(self) -> Agent[None, LlmBuild | CannotBuild]:
-        if self._agent is None:
-            agent: Agent[None, LlmBuild | CannotBuild] = Agent(
-                build_model(self.settings),
-                output_type=[LlmBuild, CannotBuild],
-                instructions=INSTRUCTIONS.replace("{catalog}", _catalog()),
-                retries={"output": self.settings.llm_repair_rounds},
-                name="orchestrix-builder",
-            )
+    @property
+    def target(self) -> Target:
+        if self._target is None:
+            self._target = target_of(self.settings)
+        return self._target
 
-            @agent.output_validator
-            def _check(ctx: RunContext[None], output: LlmBuild | CannotBuild) -> Any:
-                self.rounds = ctx.retry
-                if isinstance(output, LlmBuild):
-                    problems = problems_of(output.workflow)
-                    if problems:
-                        raise ModelRetry(
-                            "The workflow does not hold together. Fix every problem and answer "
-                            "with the complete workflow again:\n- " + "\n- ".join(problems)
-                        )
-                return output
+    def _agent(self, mode: Mode, run: _Run) -> Agent[_Run, LlmAnswer]:
+        from orchestrix.agents.llm_answer import answer_schema
 
-            self._agent = agent
-        return self._agent
-
-    async def _ask(self, prompt: str) -> LlmBuild | CannotBuild:
-        result = await self._get_agent().run(
-            prompt, model_settings={"timeout": self.settings.llm_timeout}
+        model, close = build_model(self.target, self.settings)
+        run.stack.push_async_callback(close)
+        agent: Agent[_Run, LlmAnswer] = Agent(
+            model,
+            output_type=output_spec(mode, LlmAnswer),
+            instructions=INSTRUCTIONS,
+            deps_type=_Run,
+            retries={"output": self.settings.llm_repair_rounds},
+            model_settings=model_settings(mode, self.target, self.settings, answer_schema()),
+            name="orchestrix-builder",
         )
-        return result.output
+        agent.output_validator(_judge)
+        return agent
 
-    def _why(self, error: Exception) -> str:
-        model = self.settings.llm
-        if isinstance(error, AgentRunError) and "retries" in str(error).lower():
-            return (
-                f"The model {model} kept answering graphs that fail the checks "
-                f"({self.settings.llm_repair_rounds} repair rounds)"
-            )
-        return f"The model {model} could not be reached ({type(error).__name__}: {error})"
+    async def _ask(self, prompt: str) -> tuple[LlmAnswer, BuildResult | None, list[str], Mode]:
+        target = self.target
+        rejected: list[str] = []
+        run = _Run()
+        async with run.stack:
+            order = mode_order(target, self.settings.llm_output_mode)
+            if self._learned in order:
+                # A server that rejected a mode is asked in the one that worked from then on.
+                order = [self._learned, *(m for m in order if m != self._learned)]
+            for mode in order:
+                self.modes_tried.append(mode)
+                with capture_run_messages() as messages:
+                    try:
+                        result = await self._agent(mode, run).run(prompt, deps=run)
+                    except UserError as e:
+                        # pydantic-ai knows this model lacks the mode: try the next one.
+                        rejected.append(f"{mode} ({str(e)[:80]})")
+                        continue
+                    except ModelTimeoutError as e:
+                        raise Fallback(
+                            "timed out",
+                            f"the model {target.label} did not answer within {target.timeout:g} s "
+                            "(not retried)",
+                            _rounds(messages),
+                        ) from e
+                    except ModelHTTPError as e:
+                        if e.status_code in MODE_REJECTED and not _answered(messages):
+                            rejected.append(f"{mode} (HTTP {e.status_code})")
+                            log.info("%s rejected %s output: %s", target.label, mode, e)
+                            continue
+                        raise Fallback(
+                            "rejected",
+                            f"the model {target.label} rejected the request "
+                            f"(HTTP {e.status_code}: {str(e)[:160]})",
+                            _rounds(messages),
+                        ) from e
+                    except ModelConnectionError as e:
+                        raise Fallback(
+                            "unreachable",
+                            f"the model {target.label} could not be reached at "
+                            f"{target.base_url or 'its provider'} ({type(e).__name__})",
+                        ) from e
+                    except ModelAPIError as e:
+                        raise Fallback(
+                            "rejected", f"the model {target.label} rejected the request ({e})"
+                        ) from e
+                    except ContentFilterError as e:
+                        said = str(e).split(", body:")[0].removeprefix("Content filter triggered. ")
+                        raise Fallback(
+                            "refused", f"the model {target.label} refused to answer ({said})"
+                        ) from e
+                    except (UnexpectedModelBehavior, AgentRunError) as e:
+                        rounds = _rounds(messages)
+                        raise Fallback(
+                            "invalid answer",
+                            f"the model {target.label} kept giving answers that fail "
+                            f"({len(rounds)} repair rounds; last: {str(e)[:160]})",
+                            rounds,
+                        ) from e
+                self._learned = mode
+                return result.output, run.built, _rounds(result.all_messages()), mode
+        raise Fallback(
+            "rejected",
+            f"the server of {target.label} rejected every output mode: {', '.join(rejected)}",
+        )
+
+    def _fallen(self, workflow: Workflow, why: Fallback) -> Workflow:
+        meta = dict(workflow.metadata)
+        builder = dict(meta.get("builder") or {})
+        builder["fallback"] = {
+            "from": PLANNER,
+            "model": self.settings.llm,
+            "reason": why.reason,
+            "detail": why.detail,
+        }
+        meta["builder"] = builder
+        return workflow.model_copy(update={"metadata": meta})
+
+    def _notes(self, built: BuildResult, rounds: list[str], mode: Mode) -> BuildResult:
+        meta = dict(built.workflow.metadata)
+        meta["builder"] = {
+            **(meta.get("builder") or {}),
+            "model": self.target.label,
+            "outputMode": mode,
+            "repairRounds": len(rounds),
+        }
+        built.workflow = built.workflow.model_copy(update={"metadata": meta})
+        built.assumptions = [
+            f"built by the llm planner ({self.target.label}, {mode} output, "
+            f"{len(rounds)} repair round{'' if len(rounds) == 1 else 's'})",
+            *rounds,
+            *built.assumptions,
+        ]
+        return built
 
     async def generate(self, prompt: str) -> BuildResult:
         if not prompt.strip():
             return self.fallback.generate(prompt)
         try:
-            answer = await self._ask(f"Build this API:\n{prompt}")
-        except (AgentRunError, UserError, httpx.HTTPError, OSError, ConfigurationError) as e:
-            why = self._why(e)
-            log.warning("%s; using the rules planner", why)
+            answer, built, rounds, mode = await self._ask(f"Request: {prompt}")
+        except (Fallback, UserError, ConfigurationError) as e:
+            why = e if isinstance(e, Fallback) else Fallback("rejected", str(e))
+            log.warning("llm planner: %s; using the rules planner", why.detail)
             result = self.fallback.generate(prompt)
-            result.assumptions.insert(0, f"{why}; built with the offline rules planner instead.")
+            result.workflow = self._fallen(result.workflow, why)
+            result.assumptions[:0] = [
+                f"built by the rules planner: {why.detail}",
+                *why.rounds,
+            ]
             return result
-        if isinstance(answer, CannotBuild):
-            raise NotUnderstood(
-                f"Orchestrix builds APIs, and this does not look like one: {answer.reason}"
-            )
-        workflow = answer.workflow
-        metadata = {
-            **workflow.metadata,
-            "builder": {"planner": PLANNER, "model": self.settings.llm},
-        }
-        workflow = workflow.model_copy(update={"metadata": metadata})
-        notes = list(answer.assumptions)
-        if self.rounds:
-            notes.append(f"The model fixed its graph in {self.rounds} repair round(s).")
-        return BuildResult(workflow, answer.summary, notes, PLANNER)
+        if answer.refusal or answer.question or built is None:
+            said = answer.refusal or answer.question or "no answer"
+            raise NotUnderstood(f"Orchestrix builds APIs, and this does not look like one: {said}")
+        return self._notes(built, rounds, mode)
 
     async def mutate(self, workflow: Workflow, message: str) -> MutationResult:
-        current = json.dumps(workflow.to_wire(), indent=1)
-        prompt = (
-            "Change this workflow as asked, keeping everything else as it is, and answer with "
-            f"the complete new workflow.\nWorkflow:\n{current}\n\nChange: {message}"
-        )
+        current = workflow.metadata.get(MODEL_KEY)
         try:
-            answer = await self._ask(prompt)
-        except (AgentRunError, UserError, httpx.HTTPError, OSError, ConfigurationError) as e:
-            why = self._why(e)
-            log.warning("%s; using the rules planner", why)
-            result = self.fallback.mutate(workflow, message)
-            result.summary = (
-                f"{why}; changed with the offline rules planner instead. {result.summary}"
+            if not isinstance(current, dict):
+                raise Fallback("no api model", "this spec keeps no API model to change")
+            ApiModel.model_validate(current)
+            prompt = (
+                f"Current API model:\n{compact(current)}\n\nChange: {message}\n"
+                "Answer the complete new API model with the change made, and its essentials; "
+                "or a question if the change is ambiguous."
             )
+            answer, built, rounds, mode = await self._ask(prompt)
+        except (Fallback, UserError, ConfigurationError, ValueError) as e:
+            why = e if isinstance(e, Fallback) else Fallback("invalid answer", str(e))
+            log.warning("llm planner: %s; using the rules planner", why.detail)
+            result = self.fallback.mutate(workflow, message)
+            result.workflow = self._fallen(result.workflow, why)
+            result.summary = f"Changed by the rules planner: {why.detail}. {result.summary}"
             return result
-        if isinstance(answer, CannotBuild):
-            raise NotUnderstood(f"I could not make that change: {answer.reason}")
-        new = answer.workflow
-        return MutationResult(new, answer.summary, diff_workflows(workflow, new), PLANNER)
+        if answer.question:
+            raise NotUnderstood(answer.question, examples=[])
+        if answer.refusal or built is None:
+            raise NotUnderstood(f"I could not make that change: {answer.refusal or 'no answer'}")
+        built = self._notes(built, rounds, mode)
+        summary = answer.summary or built.summary
+        notes = " ".join(built.assumptions[:1] + built.assumptions[1 : 1 + len(rounds)])
+        return MutationResult(
+            built.workflow,
+            f"{summary} ({notes})",
+            diff_workflows(workflow, built.workflow),
+            PLANNER,
+        )

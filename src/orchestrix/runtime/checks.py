@@ -111,6 +111,17 @@ def _size_problems(workflow: Workflow) -> list[Problem]:
     return []
 
 
+def _unknown_key(base: str, loc: tuple[Any, ...], tool_id: str, cls: Any) -> Problem:
+    """An invented config key, named with the tool and the keys it does know."""
+    known = sorted(cls.config_schema().get("properties", {})) if len(loc) == 1 else []
+    keys = f"; known keys: {', '.join(known)}" if known else ""
+    return Problem(
+        _loc(f"{base}.config", loc),
+        f"unknown config key {str(loc[-1])!r} for tool {tool_id!r}{keys}",
+        tool_id,
+    )
+
+
 def check_workflow(
     workflow: Workflow, *, secret_names: Collection[str] | None = None
 ) -> list[Problem]:
@@ -158,6 +169,10 @@ def check_workflow(
             except ValidationError as e:
                 for err in e.errors():
                     loc = tuple(err["loc"])
+                    if err["type"] == "extra_forbidden":
+                        # An unknown key fails whatever its value, templates included.
+                        problems.append(_unknown_key(base, loc, tool.id, cls))
+                        continue
                     if _has_template_on_path(tool.config, loc):
                         continue  # checked after rendering, at run time
                     problems.append(Problem(_loc(f"{base}.config", loc), err["msg"], tool.id))
