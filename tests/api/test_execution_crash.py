@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -19,8 +17,8 @@ import pytest
 from sqlalchemy import text
 
 from orchestrix.runtime.database import make_engine
-from tests.api.conftest import _wait_healthy, serve_env
-from tests.servers import LOOPBACK, free_port
+from tests.factories import server_env
+from tests.servers import orchestrix_process
 
 HEAVY = "{{ len(join(split(input.s, ','), '-')) + len(join(split(input.s, ','), '+')) }}"
 SPEC: dict[str, Any] = {
@@ -45,20 +43,9 @@ async def _rows(db: Path, sql: str) -> list[Any]:
 
 @pytest.mark.timeout(180)
 def test_a_run_killed_midway_leaves_its_execution(tmp_path: Path) -> None:
-    port = free_port()
-    env = serve_env(tmp_path, None, ORCHESTRIX_RUN_TIMEOUT="120")
-    log = (tmp_path / "serve.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "orchestrix", "serve", "--host", LOOPBACK, "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    base = f"http://{LOOPBACK}:{port}"
-    try:
-        _wait_healthy(base, proc, tmp_path / "serve.log")
+    env = server_env(tmp_path, None, ORCHESTRIX_RUN_TIMEOUT="120")
+    with orchestrix_process("serve", env=env, cwd=tmp_path) as serve:
+        base = serve.url
         created = httpx.post(f"{base}/mcp/servers", json={"spec": SPEC, "ownerId": "alice"})
         assert created.status_code == 201, created.text
         sid = created.json()["id"]
@@ -83,13 +70,8 @@ def test_a_run_killed_midway_leaves_its_execution(tmp_path: Path) -> None:
                 break
             time.sleep(0.02)
         assert written, "the run never wrote its record"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
+        serve.popen.send_signal(signal.SIGKILL)
+        serve.popen.wait(timeout=10)
     executions = asyncio.run(
         _rows(
             tmp_path / "orchestrix.db", f"SELECT status FROM executions WHERE server_id = '{sid}'"

@@ -102,7 +102,7 @@ def test_workers_of_one_host(tmp_path: Path, postgres_url: str) -> None:
         ]
         assert {a.status_code for a in answers} == {201}
     # the pools of the two workers were sized against the server's connection limit
-    [log] = tmp_path.glob("host-*.log")
+    [log] = tmp_path.glob("process-*.log")
     line = next(x for x in log.read_text().splitlines() if x.startswith("PostgreSQL pools:"))
     assert "2 worker(s) x (10 + 10 overflow + 1 listener) = at most 42" in line
 

@@ -183,7 +183,9 @@ async def test_the_standalone_host_demands_the_key_and_refuses_rebinding(tmp_pat
             rebound = await http.post(
                 mcp_url, json=INIT, headers={**ACCEPT, **bearer(key), "Host": "attacker.example"}
             )
-            assert rebound.status_code == 421
+            # the host's trusted-hosts check answers first (400); the MCP transport's own
+            # check (421) stands behind it: either way nothing runs
+            assert rebound.status_code in (400, 421)
         async with client_with_headers(mcp_url, bearer(key)) as client:
             result = await client.call_tool("signup_api", args("host@example.com"))
             assert result.is_error is False, result.content
