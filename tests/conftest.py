@@ -99,6 +99,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("postgres_url"))
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def own_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Like ``database_url``, but the PostgreSQL database is this test's alone (made and
+    dropped around it): for tests that look at everything a database holds."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'orchestrix.db'}"
+        return
+    request.getfixturevalue("postgres_url")  # the service is there (or CI fails)
+    name = f"orx_own_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_pg_exec(POSTGRES_ADMIN_URL, f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        asyncio.run(_pg_exec(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Embedded-default settings in a private data directory (SQLite, outbox, memory limits)."""

@@ -179,8 +179,10 @@ async def test_a_claim_of_a_stopped_process_is_finished_by_its_intent(
 
 
 async def test_reconcile_adopts_or_removes_what_the_store_does_not_know(
-    tmp_path: Path, database_url: str
+    tmp_path: Path, own_database_url: str
 ) -> None:
+    # its own database: the reconciler looks at every agent the host holds
+    database_url = own_database_url
     with running_host(host_settings(tmp_path / "host", database_url)) as host:
         settings = cp_settings(tmp_path / "cp", database_url, **via_archestra(host))
         with control_plane(settings) as c:
