@@ -285,8 +285,10 @@ async def test_serve_reconciles_at_start_when_asked(tmp_path: Path) -> None:
 
 
 async def test_reconcile_serves_the_recorded_version_again_after_an_unrecorded_redeploy(
-    tmp_path: Path, database_url: str
+    tmp_path: Path, own_database_url: str
 ) -> None:
+    # its own database: the reconciler looks at every agent the host holds
+    database_url = own_database_url
     with running_host(host_settings(tmp_path / "host", database_url)) as host:
         settings = cp_settings(tmp_path / "cp", database_url, **via_archestra(host))
         with control_plane(settings) as c:
