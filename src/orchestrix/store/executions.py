@@ -53,36 +53,6 @@ class ExecutionRepository:
         self._pruned_at[server_id] = now
         return True
 
-    async def record(
-        self,
-        server_id: str,
-        *,
-        version: int,
-        source: str,
-        status: int,
-        input: Any,
-        body: Any,
-        logs: list[dict[str, Any]],
-        duration_ms: float,
-    ) -> ExecutionRecord:
-        """Store one run. The caller redacts ``input`` and ``body`` first."""
-        row = ExecutionRow(
-            server_id=server_id,
-            version=version,
-            source=source,
-            status=status,
-            input=input,
-            body=body,
-            logs=logs,
-            duration_ms=duration_ms,
-            created_at=utcnow(),
-        )
-        async with self._sessions.begin() as session:
-            session.add(row)
-            await session.flush()
-            record = _to_execution(row)
-        return record
-
     async def begin(self, server_id: str, *, version: int, source: str) -> int:
         """Record that a run starts (status 0, no input kept yet) and return its id.
 

@@ -10,7 +10,6 @@ agents' MCP endpoints refuse a request without a valid key.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from orchestrix.errors import NotFoundError
 from orchestrix.store.models import Base
+from orchestrix.store.tokens import hash_token
 from orchestrix.store.types import UTCDateTime, new_id, utcnow
 
 KEY_PREFIX = "orxk_"
@@ -66,10 +66,6 @@ class McpKeyRecord:
     revoked_at: datetime | None
 
 
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def _record(row: McpKeyRow) -> McpKeyRecord:
     return McpKeyRecord(
         id=row.id,
@@ -93,7 +89,7 @@ class McpKeyRepository:
             id=new_id("mk_", 9),
             server_id=server_id,
             name=name,
-            key_hash=hash_key(key),
+            key_hash=hash_token(key),
             prefix=key[:_SHOWN_PREFIX],
             created_at=utcnow(),
         )
@@ -139,7 +135,7 @@ class McpKeyRepository:
         """True when ``key`` is an active key of ``server_id``."""
         if not key.startswith(KEY_PREFIX):
             return False
-        digest = hash_key(key)
+        digest = hash_token(key)
         async with self._sessions.begin() as session:
             row = (
                 await session.scalars(select(McpKeyRow).where(McpKeyRow.key_hash == digest))
